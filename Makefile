@@ -5,6 +5,8 @@ PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 ASSIGNMENTS ?= assignment1
 export MPLBACKEND = Agg
+# nbgrader runs helper executables (alembic) by name: put the venv first on PATH
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE = 1
 
 .PHONY: help setup test test-unit test-notebooks release data demo clean

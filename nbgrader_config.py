@@ -12,6 +12,8 @@ c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this 
 _repo = os.path.dirname(os.path.abspath(__file__))
 _workspace = os.path.abspath(os.environ.get("CS231N_WORKSPACE", os.path.join(_repo, "course_workspace")))
 
+os.makedirs(_workspace, exist_ok=True)  # the gradebook needs its folder to exist
+
 c.CourseDirectory.course_id = "cs231n-workbook"
 c.CourseDirectory.root = _repo
 c.CourseDirectory.source_directory = "source_nb"

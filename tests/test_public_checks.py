@@ -1,0 +1,171 @@
+"""Do the notebooks' public check cells pass the solution and fail wrong implementations?
+
+Each check cell is run in the namespace the notebook builds (offline data), once with the
+instructor solution and once with a deliberately wrong version of the function it checks.
+"""
+from __future__ import annotations
+
+import ast
+
+import nbformat
+import numpy as np
+import pytest
+
+from cs231n_lib import paths
+from cs231n_lib.notebook_cells import cell_source
+
+
+def _defines_function(cell):
+    return any(isinstance(n, ast.FunctionDef) for n in ast.parse(cell.source).body)
+
+
+def build_namespace(notebook):
+    """Run the notebook's setup cells and graded-function cells; return (namespace, check sources)."""
+    path = paths.source_notebook("assignment1", notebook)
+    nb = nbformat.read(str(path), as_version=4)
+    ns, checks = {"__name__": f"check_{notebook}"}, {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta:
+            continue
+        if meta.get("grade"):
+            checks[meta["grade_id"]] = cell_source(cell)
+        elif meta.get("locked") or (meta.get("solution") and _defines_function(cell)):
+            exec(compile(cell_source(cell), f"{path.name}[{meta['grade_id']}]", "exec"), ns)
+    return ns, checks
+
+
+@pytest.fixture(scope="module")
+def svm_nb():
+    import matplotlib
+    matplotlib.use("Agg")
+    return build_namespace("svm")
+
+
+@pytest.fixture(scope="module")
+def softmax_nb():
+    import os
+    cwd = os.getcwd()
+    os.chdir(paths.SOURCE_DIR / "assignment1")  # the Softmax cell reads svm.ipynb beside it
+    try:
+        return build_namespace("softmax")
+    finally:
+        os.chdir(cwd)
+
+
+def run_check(namespace, source, **overrides):
+    ns = dict(namespace)
+    ns.update(overrides)
+    exec(compile(source, "check", "exec"), ns)
+
+
+# ---- wrong implementations (each is a classic student mistake) -------------------------
+
+def svm_without_half(W, X, y, reg, _ok=None):
+    loss, dW = _ok(W, X, y, 0.0)
+    return loss + reg * np.sum(W * W), dW + 2 * reg * W
+
+
+def svm_not_averaged(W, X, y, reg, _ok=None):
+    loss, dW = _ok(W, X, y, 0.0)
+    return loss * X.shape[0] + 0.5 * reg * np.sum(W * W), dW * X.shape[0] + reg * W
+
+
+def svm_no_correct_class_grad(W, X, y, reg):
+    scores = X.dot(W)
+    margins = scores - scores[np.arange(len(y)), y][:, None] + 1
+    margins[np.arange(len(y)), y] = 0
+    active = (margins > 0).astype(float)
+    loss = np.maximum(0, margins).sum() / len(y) + 0.5 * reg * np.sum(W * W)
+    return loss, X.T.dot(active) / len(y) + reg * W
+
+
+def softmax_unshifted(W, X, y, reg):
+    scores = X.dot(W)
+    p = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(len(y)), y]).mean() + 0.5 * reg * np.sum(W * W)
+    p[np.arange(len(y)), y] -= 1
+    return loss, X.T.dot(p) / len(y) + reg * W
+
+
+def with_ok(fn, ok):
+    return lambda W, X, y, reg: fn(W, X, y, reg, _ok=ok)
+
+
+def test_svm_checks_pass_the_solution(svm_nb):
+    """Do all public checks of svm.ipynb pass with the instructor solution?"""
+    ns, checks = svm_nb
+    assert set(checks) >= {"test_svm_loss_naive", "test_svm_loss_vectorized",
+                           "test_LinearClassifier_train", "test_LinearClassifier_predict"}
+    for gid, src in checks.items():
+        run_check(ns, src)
+
+
+@pytest.mark.parametrize("check,name,wrong", [
+    ("test_svm_loss_naive", "svm_loss_naive", "without_half"),
+    ("test_svm_loss_naive", "svm_loss_naive", "not_averaged"),
+    ("test_svm_loss_naive", "svm_loss_naive", "no_correct_class_grad"),
+    ("test_svm_loss_vectorized", "svm_loss_vectorized", "without_half"),
+    ("test_svm_loss_vectorized", "svm_loss_vectorized", "no_correct_class_grad"),
+])
+def test_svm_loss_checks_catch_wrong_losses(svm_nb, check, name, wrong):
+    """Does the public check of an SVM loss fail for a classic mistake?"""
+    ns, checks = svm_nb
+    ok = ns["svm_loss_vectorized"]
+    fn = {"without_half": with_ok(svm_without_half, ok), "not_averaged": with_ok(svm_not_averaged, ok),
+          "no_correct_class_grad": svm_no_correct_class_grad}[wrong]
+    with pytest.raises(AssertionError):
+        run_check(ns, checks[check], **{name: fn})
+
+
+def _train_ignoring_lr(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+    return _ORIGINAL_TRAIN(self, X, y, learning_rate=1e-3, reg=reg, num_iters=num_iters,
+                           batch_size=batch_size, verbose=verbose)
+
+
+def _train_full_batch(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+    return _ORIGINAL_TRAIN(self, X, y, learning_rate=learning_rate, reg=reg, num_iters=num_iters,
+                           batch_size=X.shape[0], verbose=verbose)
+
+
+_ORIGINAL_TRAIN = None
+
+
+@pytest.mark.parametrize("wrong", [_train_ignoring_lr, _train_full_batch])
+def test_train_check_catches_wrong_sgd(svm_nb, monkeypatch, wrong):
+    """Does the public check of LinearClassifier.train fail when lr or the batch size is ignored?"""
+    global _ORIGINAL_TRAIN
+    ns, checks = svm_nb
+    _ORIGINAL_TRAIN = ns["LinearClassifier"].train
+    monkeypatch.setattr(ns["LinearClassifier"], "train", wrong)
+    with pytest.raises(AssertionError):
+        run_check(ns, checks["test_LinearClassifier_train"])
+
+
+def test_predict_check_catches_argmin(svm_nb, monkeypatch):
+    """Does the public check of predict fail for an argmin instead of an argmax?"""
+    ns, checks = svm_nb
+    monkeypatch.setattr(ns["LinearClassifier"], "predict", lambda self, X: np.argmin(X.dot(self.W), axis=1))
+    with pytest.raises(AssertionError):
+        run_check(ns, checks["test_LinearClassifier_predict"])
+
+
+def test_softmax_checks_pass_the_solution(softmax_nb):
+    """Do all public checks of softmax.ipynb pass with the instructor solution?"""
+    ns, checks = softmax_nb
+    assert set(checks) >= {"test_softmax_loss_naive", "test_softmax_loss_vectorized"}
+    for src in checks.values():
+        run_check(ns, src)
+
+
+@pytest.mark.parametrize("check,name", [("test_softmax_loss_naive", "softmax_loss_naive"),
+                                        ("test_softmax_loss_vectorized", "softmax_loss_vectorized")])
+@pytest.mark.parametrize("wrong", ["unshifted", "without_half", "not_averaged"])
+def test_softmax_checks_catch_wrong_losses(softmax_nb, check, name, wrong):
+    """Does the public check of a softmax loss fail for overflow, a missing 0.5 or a missing mean?"""
+    ns, checks = softmax_nb
+    ok = ns["softmax_loss_vectorized"]
+    fn = {"unshifted": softmax_unshifted, "without_half": with_ok(svm_without_half, ok),
+          "not_averaged": with_ok(svm_not_averaged, ok)}[wrong]
+    with np.errstate(all="ignore"), pytest.raises((AssertionError, FloatingPointError)):
+        run_check(ns, checks[check], **{name: fn})
