@@ -169,3 +169,87 @@ def test_softmax_checks_catch_wrong_losses(softmax_nb, check, name, wrong):
           "not_averaged": with_ok(svm_not_averaged, ok)}[wrong]
     with np.errstate(all="ignore"), pytest.raises((AssertionError, FloatingPointError)):
         run_check(ns, checks[check], **{name: fn})
+
+
+# ---- k-nearest neighbours -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def knn_nb():
+    import matplotlib
+    matplotlib.use("Agg")
+    return build_namespace("knn")
+
+
+def test_knn_checks_pass_the_solution(knn_nb):
+    """Do all public checks of knn.ipynb pass with the instructor solution?"""
+    ns, checks = knn_nb
+    assert len(checks) == 5
+    for src in checks.values():
+        run_check(ns, src)
+
+
+def _squared_two_loops(self, X):
+    return _KNN_OK["compute_distances_no_loops"](self, X) ** 2
+
+
+def _l1_one_loop(self, X):
+    return np.abs(X[:, None, :] - self.X_train[None, :, :]).sum(axis=2)
+
+
+def _transposed_no_loops(self, X):
+    d = _KNN_OK["compute_distances_no_loops"](self, X)
+    return d[:, ::-1]
+
+
+def _votes_to_larger_label(self, dists, k=1):
+    idx = np.argsort(dists, axis=1)[:, :k]
+    out = []
+    for labels in self.y_train[idx]:
+        counts = np.bincount(labels)
+        out.append(len(counts) - 1 - np.argmax(counts[::-1]))
+    return np.array(out, dtype=np.int64)
+
+
+def _k_plus_one(self, dists, k=1):
+    return _KNN_OK["predict_labels"](self, dists, k=k + 1)
+
+
+def _cv_shuffled_folds(X_train, y_train, k_choices, num_folds=5):
+    perm = np.random.default_rng(0).permutation(len(y_train))
+    return _KNN_OK["cross_validate_knn"](X_train[perm], y_train[perm], k_choices, num_folds)
+
+
+def _cv_counts_not_accuracies(X_train, y_train, k_choices, num_folds=5):
+    res = _KNN_OK["cross_validate_knn"](X_train, y_train, k_choices, num_folds)
+    n = len(y_train) // num_folds
+    return {k: [a * n for a in accs] for k, accs in res.items()}
+
+
+_KNN_OK = {}
+
+
+@pytest.mark.parametrize("check,name,wrong", [
+    ("test_compute_distances_two_loops", "compute_distances_two_loops", _squared_two_loops),
+    ("test_compute_distances_two_loops", "compute_distances_two_loops", _l1_one_loop),
+    ("test_compute_distances_one_loop", "compute_distances_one_loop", _l1_one_loop),
+    ("test_compute_distances_no_loops", "compute_distances_no_loops", _transposed_no_loops),
+    ("test_predict_labels", "predict_labels", _votes_to_larger_label),
+    ("test_predict_labels", "predict_labels", _k_plus_one),
+])
+def test_knn_method_checks_catch_wrong_methods(knn_nb, monkeypatch, check, name, wrong):
+    """Does each public KNN check fail for a classic mistake in its method?"""
+    ns, checks = knn_nb
+    cls = ns["KNearestNeighbor"]
+    _KNN_OK.update({n: getattr(cls, n) for n in ("compute_distances_no_loops", "predict_labels")})
+    monkeypatch.setattr(cls, name, wrong)
+    with pytest.raises(AssertionError):
+        run_check(ns, checks[check])
+
+
+@pytest.mark.parametrize("wrong", [_cv_shuffled_folds, _cv_counts_not_accuracies])
+def test_cross_validation_check_catches_wrong_folds(knn_nb, wrong):
+    """Does the public cross-validation check fail for shuffled folds or counts instead of accuracies?"""
+    ns, checks = knn_nb
+    _KNN_OK["cross_validate_knn"] = ns["cross_validate_knn"]
+    with pytest.raises(AssertionError):
+        run_check(ns, checks["test_cross_validate_knn"], cross_validate_knn=wrong)
