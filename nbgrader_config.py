@@ -32,3 +32,25 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteCells.add_missing_cells = True
 c.ExecutePreprocessor.timeout = 120
+
+# Autograde with the hidden suites (autograder/nbgrader_plugin.py): no student kernel is started;
+# scores land per grade cell; a notebook that cannot be graded is flagged for manual grading.
+c.Autograde.exporter_class = "autograder.nbgrader_plugin.SubmissionExporter"
+c.Autograde.autograde_preprocessors = [
+    "autograder.nbgrader_plugin.GradeWithHiddenSuites",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "autograder.nbgrader_plugin.FlagUngradedCells",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# Feedback never shows hidden tests (ours are not in the notebook at all; ClearHiddenTests covers the rest).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+# nbgrader export: the usual grades CSV plus a "status" column (autograder/export.py).
+c.ExportApp.plugin_class = "autograder.export.StatusCsvExportPlugin"

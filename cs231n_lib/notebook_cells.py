@@ -12,8 +12,6 @@ from __future__ import annotations
 import types
 from pathlib import Path
 
-import nbformat
-
 
 class NotebookCellError(RuntimeError):
     """A requested cell is missing or raised while running."""
@@ -35,6 +33,8 @@ def read_notebook(path):
     path = Path(path)
     if not path.is_file():
         raise NotebookCellError(f"notebook not found: {path}")
+    import nbformat  # imported here: a worker that only runs cells never pays for it
+
     try:
         return nbformat.read(str(path), as_version=4)
     except Exception as exc:  # nbformat raises several types for a damaged file

@@ -1,0 +1,90 @@
+"""Grading results and their two renderings: Gradescope's ``results.json`` shape and plain text.
+
+A ``NotebookReport`` holds one ``TestResult`` per hidden test. The points of a graded
+cell are split over its tests in proportion to their weights (partial credit).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TestResult:
+    """One hidden test: what it checked, how it went, and the points it carries."""
+    name: str            # the test's question, e.g. "Does the loss match the reference on random shapes?"
+    grade_id: str        # the graded (check) cell the points belong to, e.g. "test_svm_loss_naive"
+    function: str        # the graded name, e.g. "svm_loss_naive" or "KNearestNeighbor.predict_labels"
+    notebook: str        # e.g. "svm"
+    passed: bool
+    output: str          # message shown to the student (never the hidden test's code)
+    score: float = 0.0
+    max_score: float = 0.0
+    weight: float = 1.0
+
+    def to_gradescope(self) -> dict:
+        return {"name": f"{self.function}: {self.name}", "score": round(self.score, 4),
+                "max_score": round(self.max_score, 4), "output": self.output, "visibility": "visible",
+                "extra_data": {"grade_id": self.grade_id, "function": self.function, "notebook": self.notebook}}
+
+
+@dataclass
+class NotebookReport:
+    """The grade of one submitted notebook."""
+    path: str
+    assignment: str
+    notebook: str
+    seed: int
+    tests: list[TestResult] = field(default_factory=list)
+    error: str | None = None     # set when the notebook could not be graded at all
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tests), 6)
+
+    def cell_scores(self) -> dict[str, tuple[float, float]]:
+        """``grade_id -> (score, max_score)`` summed over the tests of each graded cell."""
+        out: dict[str, tuple[float, float]] = {}
+        for t in self.tests:
+            s, m = out.get(t.grade_id, (0.0, 0.0))
+            out[t.grade_id] = (s + t.score, m + t.max_score)
+        return {g: (round(s, 6), round(m, 6)) for g, (s, m) in out.items()}
+
+    def to_gradescope(self) -> dict:
+        doc = {"score": round(self.score, 4), "max_score": round(self.max_score, 4),
+               "tests": [t.to_gradescope() for t in self.tests], "execution_time": round(self.seconds, 3),
+               "extra_data": {"assignment": self.assignment, "notebook": self.notebook, "seed": self.seed}}
+        if self.error:
+            doc["error"] = self.error
+            doc["output"] = f"This notebook could not be graded: {self.error}"
+        return doc
+
+    def feedback_text(self, grade_id: str | None = None) -> str:
+        """Plain-text feedback: one line per test (only the tests of ``grade_id`` if given)."""
+        lines = []
+        if self.error:
+            lines.append(f"Not graded: {self.error}")
+        for t in self.tests:
+            if grade_id is not None and t.grade_id != grade_id:
+                continue
+            mark = "PASS" if t.passed else "FAIL"
+            line = f"[{mark}] {t.function}: {t.name} ({t.score:.2f} / {t.max_score:.2f})"
+            if not t.passed and t.output:
+                line += "\n       " + t.output.replace("\n", "\n       ")
+            lines.append(line)
+        return "\n".join(lines)
+
+
+def split_points(tests: list[TestResult], points_by_cell: dict[str, float]) -> None:
+    """Give each test its share of its cell's points (by weight) and its score."""
+    weights: dict[str, float] = {}
+    for t in tests:
+        weights[t.grade_id] = weights.get(t.grade_id, 0.0) + t.weight
+    for t in tests:
+        share = points_by_cell.get(t.grade_id, 0.0) * t.weight / weights[t.grade_id]
+        t.max_score = share
+        t.score = share if t.passed else 0.0

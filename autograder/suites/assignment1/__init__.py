@@ -1,0 +1,1 @@
+"""Hidden suites of assignment 1: knn, svm, softmax."""

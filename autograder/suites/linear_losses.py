@@ -1,0 +1,124 @@
+"""Hidden tests shared by the SVM and softmax loss functions (same signature and conventions).
+
+``add_loss_tests(namespace, function, cell, vectorized)`` defines the tests in a suite module.
+Every loss is ``f(W, X, y, reg) -> (loss, dW)`` with W (D, C), X (N, D), y (N,),
+regularization ``0.5 * reg * sum(W**2)`` and the data loss averaged over N.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.suite import graded
+from autograder.suites.checks import as_array, as_float, as_pair, assert_close, assert_does_not_call, assert_max_loops
+
+SHAPES = [(7, 5, 3), (23, 12, 6), (64, 30, 10)]   # (N, D, C)
+LOSS_TOL, GRAD_TOL = 1e-9, 1e-7
+
+# Runs in the worker, after the student's cells: calls a function and reports whether it changed its inputs.
+MUTATION_HELPER = '''
+def _grader_mutates(name, *args):
+    import numpy
+    before = [numpy.array(a, copy=True) for a in args]
+    globals()[name](*args)
+    return [bool(not numpy.array_equal(a, b)) for a, b in zip(args, before)]
+'''
+
+
+def problem(rng, N, D, C, w_scale=0.5):
+    X = rng.standard_normal((N, D))
+    y = rng.integers(0, C, N)
+    W = w_scale * rng.standard_normal((D, C))
+    return W, X, y
+
+
+def call(student, ref, name, W, X, y, reg):
+    """(student's loss, dW) checked for type and shape, and the reference's."""
+    loss, dW = as_pair(getattr(student, name)(W, X, y, reg), name)
+    loss = as_float(loss, f"the loss returned by {name}")
+    dW = as_array(dW, f"dW returned by {name}", W.shape, "f")
+    return (loss, dW), getattr(ref, name)(W, X, y, reg)
+
+
+def add_loss_tests(ns: dict, name: str, cell: str, vectorized: bool, big_scores: bool = False) -> None:
+    """Define the hidden tests of loss function ``name`` (graded in check cell ``cell``) in namespace ``ns``."""
+
+    def define(weight, fn, question):
+        fn.__doc__ = question
+        fn.__name__ = f"test_{name}_{fn.__name__}"
+        ns[fn.__name__] = graded(cell, name, weight)(fn)
+
+    def loss_matches(student, ref, rng):
+        for N, D, C in SHAPES:
+            W, X, y = problem(rng, N, D, C)
+            reg = float(rng.uniform(0.1, 2.0))
+            (loss, _), (want, _) = call(student, ref, name, W, X, y, reg)
+            assert_close(loss, want, LOSS_TOL, "the loss", f"for N={N}, D={D}, C={C}, reg={reg:.3f}")
+    define(2, loss_matches, "Does the loss match the reference on random problems of several shapes?")
+
+    def grad_matches(student, ref, rng):
+        for N, D, C in SHAPES:
+            W, X, y = problem(rng, N, D, C)
+            reg = float(rng.uniform(0.1, 2.0))
+            (_, dW), (_, want) = call(student, ref, name, W, X, y, reg)
+            assert_close(dW, want, GRAD_TOL, "dW", f"for N={N}, D={D}, C={C}, reg={reg:.3f}")
+    define(2, grad_matches, "Does the gradient match the reference on random problems of several shapes?")
+
+    def half_regularization(student, ref, rng):
+        W, X, y = problem(rng, 11, 6, 4)
+        (l0, g0), _ = call(student, ref, name, W, X, y, 0.0)
+        (l1, g1), _ = call(student, ref, name, W, X, y, 1.7)
+        assert_close(l1 - l0, 0.5 * 1.7 * np.sum(W * W), 1e-9, "the regularization part of the loss",
+                     "(it should be 0.5 * reg * np.sum(W * W))")
+        assert_close(g1 - g0, 1.7 * W, 1e-9, "the regularization part of dW", "(it should be reg * W)")
+    define(1, half_regularization, "Is the regularization term 0.5 * reg * sum(W**2), with gradient reg * W?")
+
+    def averaged_over_n(student, ref, rng):
+        W, X, y = problem(rng, 9, 5, 4)
+        (l1, g1), _ = call(student, ref, name, W, X, y, 0.0)
+        (l2, g2), _ = call(student, ref, name, W, np.concatenate([X, X, X]), np.concatenate([y, y, y]), 0.0)
+        assert_close(l2, l1, 1e-10, "the loss of the data repeated three times",
+                     "(the data loss should be averaged over the N examples, not summed)")
+        assert_close(g2, g1, 1e-10, "dW of the data repeated three times", "(dW should be averaged over N)")
+    define(1, averaged_over_n, "Are the loss and gradient averaged over the N examples?")
+
+    def correct_class_column(student, ref, rng):
+        W, X, y = problem(rng, 1, 6, 5, w_scale=0.05)
+        (_, dW), (_, want) = call(student, ref, name, W, X, y, 0.0)
+        assert_close(dW[:, y[0]], want[:, y[0]], GRAD_TOL, "the gradient column of the correct class",
+                     "for a single example (the correct-class score appears in every term)")
+    define(1, correct_class_column, "Is the gradient of the correct-class column right?")
+
+    def inputs_unchanged(student, worker, rng):
+        worker.exec("grader_helpers", MUTATION_HELPER)
+        W, X, y = problem(rng, 8, 5, 3)
+        changed = student._grader_mutates(name, W, X, y, 0.5)
+        for arg, flag in zip(["W", "X", "y"], changed):
+            assert not flag, f"{name} changed its input {arg}; work on copies"
+    define(1, inputs_unchanged, "Are W, X and y left unchanged?")
+
+    if big_scores:
+        def scores_near_1000(student, ref, rng):
+            W, X, y = problem(rng, 20, 6, 5)
+            X = X * (1000.0 / np.abs(X @ W).max())
+            (loss, dW), (want, want_dW) = call(student, ref, name, W, X, y, 0.0)
+            assert_close(loss, want, 1e-8, "the loss", "with scores near 1000 (shift the scores by their maximum)")
+            assert_close(dW, want_dW, 1e-7, "dW", "with scores near 1000")
+        define(2, scores_near_1000, "Are loss and gradient exact and finite for scores near 1000?")
+
+    if vectorized:
+        def no_python_loops(student, ref, source, rng):
+            W, X, y = problem(rng, 6, 4, 3)
+            (loss, _), (want, _) = call(student, ref, name, W, X, y, 0.1)   # only a working version earns this
+            assert_close(loss, want, LOSS_TOL, "the loss")
+            assert_max_loops(source, name, 0, name)
+            naive = name.replace("vectorized", "naive")
+            assert_does_not_call(source, name, {naive}, name)
+        define(1, no_python_loops, "Is it free of Python loops (and of calls to the naive version)?")
+
+        def cifar_sized(student, ref, rng):
+            W, X, y = problem(rng, 100, 3073, 10, w_scale=1e-3)
+            X *= 60.0
+            (loss, dW), (want, want_dW) = call(student, ref, name, W, X, y, 2.5e4)
+            assert_close(loss, want, LOSS_TOL, "the loss", "on a CIFAR-sized minibatch (N=100, D=3073)")
+            assert_close(dW, want_dW, GRAD_TOL, "dW", "on a CIFAR-sized minibatch (N=100, D=3073)")
+        define(1, cifar_sized, "Does it work on a CIFAR-sized minibatch?")

@@ -1,0 +1,72 @@
+"""Do the hidden suites grade right: full marks for the solution, zero for the release, and
+points lost on exactly the function a wrong implementation gets wrong?"""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from autograder.grading import grade_notebook, points_by_cell
+from cs231n_lib import paths
+from cs231n_lib.notebook_cells import grade_id
+from wrong_implementations import WRONG
+
+NOTEBOOKS = ["knn", "svm", "softmax"]
+SEED = 20261128
+
+
+def source_nb(notebook):
+    return nbformat.read(str(paths.source_notebook("assignment1", notebook)), as_version=4)
+
+
+def submission(tmp_path, notebook, replace=None, edit=None):
+    """A copy of the instructor notebook with some solution cells replaced (or edited by ``edit(nb)``)."""
+    nb = source_nb(notebook)
+    for cell in nb.cells:
+        if grade_id(cell) in (replace or {}):
+            cell.source = replace[grade_id(cell)]
+    if edit:
+        edit(nb)
+    path = tmp_path / "assignment1" / f"{notebook}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+def full_points(notebook):
+    return points_by_cell(source_nb(notebook))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_solution_scores_full_marks(notebook):
+    """Does the instructor solution earn every point of every graded cell?"""
+    report = grade_notebook(paths.source_notebook("assignment1", notebook), seed=SEED)
+    assert report.error is None
+    failed = [f"{t.function}: {t.name}: {t.output}" for t in report.tests if not t.passed]
+    assert not failed, failed
+    assert report.cell_scores() == {g: (p, p) for g, p in full_points(notebook).items()}
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_release_scores_zero_with_not_implemented(notebook):
+    """Does the untouched student release score exactly 0, every test saying "not implemented"?"""
+    report = grade_notebook(paths.release_notebook("assignment1", notebook), seed=SEED)
+    assert report.error is None
+    assert report.score == 0 and report.max_score == sum(full_points(notebook).values())
+    for t in report.tests:
+        assert "not implemented" in t.output, f"{t.function}: {t.name}: {t.output}"
+
+
+CASES = [(nb, gid, label, src) for (nb, gid), variants in WRONG.items() for label, src in variants]
+
+
+@pytest.mark.parametrize("notebook,solution_id,label,source", CASES,
+                         ids=[f"{c[1]}-{c[2]}" for c in CASES])
+def test_wrong_implementation_loses_points_only_on_its_function(tmp_path, notebook, solution_id, label, source):
+    """Does a classic mistake cost points on its own check cell, and nowhere else?"""
+    report = grade_notebook(submission(tmp_path, notebook, {solution_id: source}), seed=SEED)
+    assert report.error is None
+    scores = report.cell_scores()
+    target = f"test_{solution_id}"
+    assert scores[target][0] < scores[target][1], f"{label}: not caught"
+    others = {g: s for g, s in scores.items() if g != target and s[0] < s[1]}
+    assert not others, f"{label}: also lost points on {others}: " + report.feedback_text()

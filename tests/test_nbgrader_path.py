@@ -1,0 +1,231 @@
+"""The nbgrader path end to end, in a temporary course: autograde -> gradebook, feedback, export.
+
+One course is built per module (copies of source_nb/, release/ and nbgrader_config.py in a
+temporary folder, the workspace inside it) with three students: ``sol`` (the instructor
+solution), ``rel`` (the untouched release) and ``bad`` (a truncated knn.ipynb next to two good
+notebooks). The real ``nbgrader`` commands run as subprocesses.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import demo
+from cs231n_lib import paths
+
+ASSIGNMENT = demo.ASSIGNMENT
+SUITES = paths.REPO_ROOT / "autograder" / "suites"
+
+
+class KernelWatcher:
+    """Records every process whose command line mentions ipykernel while it is active."""
+
+    def __init__(self, interval=0.02):
+        self.interval, self.seen, self._stop = interval, set(), threading.Event()
+
+    def _scan(self):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmd = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if "ipykernel" in cmd:
+                self.seen.add((entry.name, cmd.strip()[:200]))
+
+    def _run(self):
+        while not self._stop.is_set():
+            self._scan()
+            time.sleep(self.interval)
+
+    def __enter__(self):
+        self._scan()
+        self.before = set(self.seen)
+        self.seen.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.seen -= self.before  # kernels that were already running (an open JupyterLab) do not count
+
+
+def nbgrader(course: Path, workspace: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(demo.nbgrader_cmd(*args), cwd=course, env=demo.tool_env(workspace),
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The temporary course, autograded once; yields a namespace with what the tests read."""
+    if sys.platform != "linux":
+        pytest.skip("the kernel watcher reads /proc")
+    root = tmp_path_factory.mktemp("nbgrader-course")
+    course = root / "course"
+    workspace = demo.build_course(course)
+    done = nbgrader(course, workspace, "generate_assignment", ASSIGNMENT, "--force")
+    assert done.returncode == 0, done.stdout + done.stderr
+    solved = {nb: demo.student_notebook(nb, demo.solution_sources(nb), course) for nb in demo.NOTEBOOKS}
+    release = {nb: demo.student_notebook(nb, {}, course) for nb in demo.NOTEBOOKS}
+    demo.submit(workspace, "sol", solved)
+    demo.submit(workspace, "rel", release)
+    demo.submit(workspace, "bad", dict(solved, knn=demo.truncated(solved["knn"])))
+    with KernelWatcher() as watcher:
+        graded = nbgrader(course, workspace, "autograde", ASSIGNMENT, "--force")
+    ns = type("Course", (), {})()
+    ns.root, ns.workspace, ns.autograde, ns.kernels = course, workspace, graded, watcher.seen
+    return ns
+
+
+def gradebook(workspace: Path):
+    from nbgrader.api import Gradebook
+    return Gradebook("sqlite:///" + str(workspace / "gradebook.db"))
+
+
+def autograded_cells(gb, notebook: str):
+    """Names of the grade cells scored by tests (not written answers)."""
+    nb = gb.find_notebook(notebook, ASSIGNMENT)
+    answers = {c.name for c in nb.solution_cells}
+    return {c.name: c.max_score for c in nb.grade_cells if c.name not in answers}
+
+
+def html_text(path: Path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
+
+
+def suite_lines() -> list[str]:
+    """Distinctive code lines of the hidden suites (none of them occurs in any notebook)."""
+    notebooks = "".join(p.read_text() for p in paths.SOURCE_DIR.rglob("*.ipynb"))
+    lines = set()
+    for path in SUITES.rglob("*.py"):
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if len(line) >= 25 and not line.startswith(("#", '"', "'")) and line not in notebooks:
+                lines.add(line)
+    return sorted(lines)
+
+
+def leaked(text: str, lines: list[str]) -> list[str]:
+    return [line for line in lines if line in text] + [s for s in ("_grader_", "def test_") if s in text]
+
+
+# ---- autograde --------------------------------------------------------------------------
+
+def test_autograde_succeeds_without_starting_a_kernel(course):
+    assert course.autograde.returncode == 0, course.autograde.stdout + course.autograde.stderr
+    assert course.kernels == set(), f"a Jupyter kernel was started during autograde: {course.kernels}"
+
+
+def test_kernel_watcher_sees_a_kernel_process():
+    # the negative control of the test above: a process named like a kernel is noticed
+    with KernelWatcher() as watcher:
+        proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)", "ipykernel_launcher"])
+        proc.wait()
+    assert any("ipykernel_launcher" in cmd for _, cmd in watcher.seen)
+
+
+def test_solution_gets_full_marks_in_every_grade_cell(course):
+    with gradebook(course.workspace) as gb:
+        for notebook in demo.NOTEBOOKS:
+            cells = autograded_cells(gb, notebook)
+            assert cells, notebook
+            for name, points in cells.items():
+                grade = gb.find_grade(name, notebook, ASSIGNMENT, "sol")
+                assert (grade.auto_score, grade.needs_manual_grade) == (points, False), f"{notebook}/{name}"
+
+
+def test_untouched_release_scores_zero(course):
+    with gradebook(course.workspace) as gb:
+        for notebook in demo.NOTEBOOKS:
+            for name in autograded_cells(gb, notebook):
+                grade = gb.find_grade(name, notebook, ASSIGNMENT, "rel")
+                assert (grade.auto_score, grade.needs_manual_grade) == (0.0, False), f"{notebook}/{name}"
+        assert gb.find_submission(ASSIGNMENT, "rel").score == 0.0
+
+
+def test_unreadable_notebook_is_flagged_not_zero_and_the_others_are_graded(course):
+    with gradebook(course.workspace) as gb:
+        knn = gb.find_submission_notebook("knn", ASSIGNMENT, "bad")
+        assert knn.grades and all(g.auto_score is None and g.needs_manual_grade for g in knn.grades)
+        comments = [c.auto_comment or "" for c in knn.comments]
+        assert any("not a readable notebook" in c for c in comments), comments
+        for notebook in ("svm", "softmax"):
+            for name, points in autograded_cells(gb, notebook).items():
+                assert gb.find_grade(name, notebook, ASSIGNMENT, "bad").auto_score == points
+    log = course.autograde.stdout + course.autograde.stderr
+    assert re.search(r"ERROR\].*bad/assignment1/knn could not be graded: knn.ipynb is not a readable notebook", log)
+
+
+def test_results_json_and_feedback_text_sit_beside_the_autograded_notebook(course):
+    import json
+    folder = course.workspace / "autograded" / "sol" / ASSIGNMENT
+    doc = json.loads((folder / "svm.results.json").read_text())
+    assert doc["score"] == doc["max_score"] > 0 and isinstance(doc["extra_data"]["seed"], int)
+    assert {"name", "score", "max_score", "output", "visibility", "extra_data"} <= set(doc["tests"][0])
+    text = (course.workspace / "autograded" / "rel" / ASSIGNMENT / "svm.feedback.txt").read_text()
+    assert "not implemented" in text and "[FAIL]" in text and "[PASS]" not in text
+    bad = json.loads((course.workspace / "autograded" / "bad" / ASSIGNMENT / "knn.results.json").read_text())
+    assert "not a readable notebook" in bad["error"] and bad["max_score"] > 0
+
+
+# ---- feedback and export ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def feedback(course):
+    done = nbgrader(course.root, course.workspace, "generate_feedback", ASSIGNMENT, "--force")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return course.workspace / "feedback"
+
+
+def test_feedback_shows_failures_and_no_hidden_test_code(feedback):
+    files = sorted(feedback.glob(f"*/{ASSIGNMENT}/*.html"))
+    assert len(files) == 9, files
+    for notebook in demo.NOTEBOOKS:
+        text = html_text(feedback / "rel" / ASSIGNMENT / f"{notebook}.html")
+        assert "not implemented" in text, notebook
+    assert "not a readable notebook" in html_text(feedback / "bad" / ASSIGNMENT / "knn.html")
+    lines = suite_lines()
+    assert len(lines) > 20
+    for path in files:
+        assert leaked(html_text(path), lines) == [], path
+
+
+def test_leak_check_can_fail():
+    lines = suite_lines()
+    assert leaked("feedback ... " + lines[len(lines) // 2] + " ...", lines)
+    assert leaked("x = _grader_probe(W)", lines)
+
+
+def test_export_has_a_status_column(course):
+    # one more student whose notebook nbgrader itself cannot process (mangled cell metadata):
+    # nbgrader drops the result, and the CSV must say so rather than show a score
+    import json
+    mangled = json.loads((course.workspace / "submitted" / "sol" / ASSIGNMENT / "knn.ipynb").read_text())
+    for cell in mangled["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "predict_labels":
+            del cell["metadata"]["nbgrader"]["grade_id"]
+    demo.submit(course.workspace, "zed", {"knn": json.dumps(mangled).encode()})
+    failed = nbgrader(course.root, course.workspace, "autograde", ASSIGNMENT, "--student", "zed", "--force")
+    assert failed.returncode != 0
+    csv_path = course.root / "grades.csv"
+    done = nbgrader(course.root, course.workspace, "export", "--to", str(csv_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {r["student_id"]: r for r in csv.DictReader(csv_path.open())}
+    assert set(rows) == {"sol", "rel", "bad", "zed"}
+    assert rows["sol"]["status"] == "graded" and float(rows["sol"]["raw_score"]) > 0
+    assert rows["rel"]["status"] == "graded" and float(rows["rel"]["raw_score"]) == 0.0
+    assert rows["bad"]["status"].startswith("needs manual grade: knn: knn.ipynb is not a readable notebook")
+    assert rows["zed"]["status"].startswith("not graded: autograde failed (see log)")
+    assert rows["zed"]["raw_score"] == "" and rows["zed"]["score"] == ""

@@ -1,0 +1,205 @@
+"""Deliberately wrong implementations of every graded function, as solution-cell sources.
+
+Each is a classic student mistake. ``WRONG[(notebook, solution grade_id)]`` lists (label, source).
+The hidden suites must take points from exactly the check cell of that function.
+"""
+
+KNN_TWO_LOOPS_SQUARED = '''
+def compute_distances_two_loops(self, X):
+    dists = np.zeros((X.shape[0], self.X_train.shape[0]))
+    for i in range(X.shape[0]):
+        for j in range(self.X_train.shape[0]):
+            dists[i, j] = np.sum((X[i] - self.X_train[j]) ** 2)   # forgot the square root
+    return dists
+KNearestNeighbor.compute_distances_two_loops = compute_distances_two_loops
+'''
+KNN_TWO_LOOPS_L1 = KNN_TWO_LOOPS_SQUARED.replace("np.sum((X[i] - self.X_train[j]) ** 2)",
+                                                 "np.sum(np.abs(X[i] - self.X_train[j]))")
+KNN_ONE_LOOP_NO_SQRT = '''
+def compute_distances_one_loop(self, X):
+    dists = np.zeros((X.shape[0], self.X_train.shape[0]))
+    for i in range(X.shape[0]):
+        dists[i, :] = np.sum((self.X_train - X[i]) ** 2, axis=1)
+    return dists
+KNearestNeighbor.compute_distances_one_loop = compute_distances_one_loop
+'''
+KNN_ONE_LOOP_TWO_LOOPS = '''
+def compute_distances_one_loop(self, X):
+    dists = np.zeros((X.shape[0], self.X_train.shape[0]))
+    for i in range(X.shape[0]):
+        for j in range(self.X_train.shape[0]):
+            dists[i, j] = np.sqrt(np.sum((X[i] - self.X_train[j]) ** 2))
+    return dists
+KNearestNeighbor.compute_distances_one_loop = compute_distances_one_loop
+'''
+KNN_NO_LOOPS_WITH_NORM = '''
+def compute_distances_no_loops(self, X):
+    return np.linalg.norm(X[:, None, :] - self.X_train[None, :, :], axis=2)
+KNearestNeighbor.compute_distances_no_loops = compute_distances_no_loops
+'''
+KNN_NO_LOOPS_SIGN = '''
+def compute_distances_no_loops(self, X):
+    sq = (X ** 2).sum(axis=1)[:, None] + (self.X_train ** 2).sum(axis=1)[None, :] + 2 * X.dot(self.X_train.T)
+    return np.sqrt(np.maximum(sq, 0))
+KNearestNeighbor.compute_distances_no_loops = compute_distances_no_loops
+'''
+KNN_VOTE_LARGER_LABEL = '''
+def predict_labels(self, dists, k=1):
+    y_pred = np.zeros(dists.shape[0], dtype=np.int64)
+    for i in range(dists.shape[0]):
+        counts = np.bincount(self.y_train[np.argsort(dists[i])[:k]])
+        y_pred[i] = len(counts) - 1 - np.argmax(counts[::-1])   # ties go to the larger label
+    return y_pred
+KNearestNeighbor.predict_labels = predict_labels
+'''
+KNN_VOTE_IGNORES_K = '''
+def predict_labels(self, dists, k=1):
+    return self.y_train[np.argmin(dists, axis=1)]          # always k = 1
+KNearestNeighbor.predict_labels = predict_labels
+'''
+KNN_CV_SHUFFLED = '''
+def cross_validate_knn(X_train, y_train, k_choices, num_folds=5):
+    order = np.random.permutation(len(y_train))
+    X_folds, y_folds = np.array_split(X_train[order], num_folds), np.array_split(y_train[order], num_folds)
+    result = {k: [] for k in k_choices}
+    for i in range(num_folds):
+        knn = KNearestNeighbor()
+        knn.train(np.concatenate(X_folds[:i] + X_folds[i + 1:]), np.concatenate(y_folds[:i] + y_folds[i + 1:]))
+        d = knn.compute_distances_no_loops(X_folds[i])
+        for k in k_choices:
+            result[k].append(float(np.mean(knn.predict_labels(d, k=k) == y_folds[i])))
+    return result
+'''
+KNN_CV_TRAINS_ON_ALL = '''
+def cross_validate_knn(X_train, y_train, k_choices, num_folds=5):
+    X_folds, y_folds = np.array_split(X_train, num_folds), np.array_split(y_train, num_folds)
+    result = {k: [] for k in k_choices}
+    knn = KNearestNeighbor()
+    knn.train(X_train, y_train)                  # the validation fold is also memorized
+    for i in range(num_folds):
+        d = knn.compute_distances_no_loops(X_folds[i])
+        for k in k_choices:
+            result[k].append(float(np.mean(knn.predict_labels(d, k=k) == y_folds[i])))
+    return result
+'''
+
+SVM_NAIVE_FULL_REG = '''
+def svm_loss_naive(W, X, y, reg):
+    loss, dW = 0.0, np.zeros(W.shape)
+    for i in range(X.shape[0]):
+        scores = X[i].dot(W)
+        for j in range(W.shape[1]):
+            margin = scores[j] - scores[y[i]] + 1
+            if j != y[i] and margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    loss = loss / X.shape[0] + reg * np.sum(W * W)           # no 0.5
+    dW = dW / X.shape[0] + 2 * reg * W
+    return loss, dW
+'''
+SVM_NAIVE_SUMMED = SVM_NAIVE_FULL_REG.replace(
+    "loss = loss / X.shape[0] + reg * np.sum(W * W)           # no 0.5\n    dW = dW / X.shape[0] + 2 * reg * W",
+    "loss = loss + 0.5 * reg * np.sum(W * W)                  # not averaged\n    dW = dW + reg * W")
+SVM_NAIVE_NO_CORRECT_CLASS = SVM_NAIVE_FULL_REG.replace("                dW[:, y[i]] -= X[i]\n", "").replace(
+    "loss = loss / X.shape[0] + reg * np.sum(W * W)           # no 0.5\n    dW = dW / X.shape[0] + 2 * reg * W",
+    "loss = loss / X.shape[0] + 0.5 * reg * np.sum(W * W)\n    dW = dW / X.shape[0] + reg * W")
+SVM_VEC_CALLS_NAIVE = '''
+def svm_loss_vectorized(W, X, y, reg):
+    return svm_loss_naive(W, X, y, reg)
+'''
+SVM_VEC_DELTA_ZERO = '''
+def svm_loss_vectorized(W, X, y, reg):
+    n = X.shape[0]
+    scores = X.dot(W)
+    margins = np.maximum(0, scores - scores[np.arange(n), y][:, None])   # delta forgotten
+    margins[np.arange(n), y] = 0
+    loss = margins.sum() / n + 0.5 * reg * np.sum(W * W)
+    coeff = (margins > 0).astype(float)
+    coeff[np.arange(n), y] = -coeff.sum(axis=1)
+    return loss, X.T.dot(coeff) / n + reg * W
+'''
+TRAIN_FIXED_LR = '''
+def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+    if self.W is None:
+        self.W = 0.001 * np.random.randn(X.shape[1], np.max(y) + 1)
+    history = []
+    for it in range(num_iters):
+        idx = np.random.choice(X.shape[0], batch_size)
+        loss, grad = self.loss(X[idx], y[idx], reg)
+        history.append(loss)
+        self.W -= 1e-3 * grad                                  # ignores learning_rate
+    return history
+LinearClassifier.train = train
+'''
+TRAIN_FULL_BATCH_NO_REG = '''
+def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+    if self.W is None:
+        self.W = 0.001 * np.random.randn(X.shape[1], np.max(y) + 1)
+    history = []
+    for it in range(num_iters):
+        loss, grad = self.loss(X, y, 0.0)                      # whole data set, no regularization
+        history.append(loss)
+        self.W -= learning_rate * grad
+    return history
+LinearClassifier.train = train
+'''
+PREDICT_ARGMIN = '''
+def predict(self, X):
+    return np.argmin(X.dot(self.W), axis=1)
+LinearClassifier.predict = predict
+'''
+PREDICT_FLOAT_SCORES = '''
+def predict(self, X):
+    return np.max(X.dot(self.W), axis=1)                      # scores, not labels
+LinearClassifier.predict = predict
+'''
+SOFTMAX_NAIVE_UNSHIFTED = '''
+def softmax_loss_naive(W, X, y, reg):
+    loss, dW = 0.0, np.zeros(W.shape)
+    for i in range(X.shape[0]):
+        scores = X[i].dot(W)
+        p = np.exp(scores) / np.sum(np.exp(scores))           # overflows for large scores
+        loss -= np.log(p[y[i]])
+        p[y[i]] -= 1
+        dW += np.outer(X[i], p)
+    return loss / X.shape[0] + 0.5 * reg * np.sum(W * W), dW / X.shape[0] + reg * W
+'''
+SOFTMAX_NAIVE_SUMMED = SOFTMAX_NAIVE_UNSHIFTED.replace(
+    "scores = X[i].dot(W)\n", "scores = X[i].dot(W)\n        scores = scores - scores.max()\n").replace(
+    "return loss / X.shape[0] + 0.5 * reg * np.sum(W * W), dW / X.shape[0] + reg * W",
+    "return loss + 0.5 * reg * np.sum(W * W), dW + reg * W")
+SOFTMAX_VEC_UNSHIFTED = '''
+def softmax_loss_vectorized(W, X, y, reg):
+    n = X.shape[0]
+    p = np.exp(X.dot(W))
+    p /= p.sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(n), y]).mean() + 0.5 * reg * np.sum(W * W)
+    p[np.arange(n), y] -= 1
+    return loss, X.T.dot(p) / n + reg * W
+'''
+SOFTMAX_VEC_FULL_REG = '''
+def softmax_loss_vectorized(W, X, y, reg):
+    n = X.shape[0]
+    s = X.dot(W)
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(n), y]).mean() + reg * np.sum(W * W)   # no 0.5
+    p[np.arange(n), y] -= 1
+    return loss, X.T.dot(p) / n + 2 * reg * W
+'''
+
+WRONG = {
+    ("knn", "compute_distances_two_loops"): [("no sqrt", KNN_TWO_LOOPS_SQUARED), ("L1", KNN_TWO_LOOPS_L1)],
+    ("knn", "compute_distances_one_loop"): [("no sqrt", KNN_ONE_LOOP_NO_SQRT), ("two loops", KNN_ONE_LOOP_TWO_LOOPS)],
+    ("knn", "compute_distances_no_loops"): [("np.linalg.norm", KNN_NO_LOOPS_WITH_NORM), ("sign", KNN_NO_LOOPS_SIGN)],
+    ("knn", "predict_labels"): [("ties to larger", KNN_VOTE_LARGER_LABEL), ("ignores k", KNN_VOTE_IGNORES_K)],
+    ("knn", "cross_validate_knn"): [("shuffled folds", KNN_CV_SHUFFLED), ("trains on all", KNN_CV_TRAINS_ON_ALL)],
+    ("svm", "svm_loss_naive"): [("no 0.5", SVM_NAIVE_FULL_REG), ("summed", SVM_NAIVE_SUMMED),
+                                ("no correct-class term", SVM_NAIVE_NO_CORRECT_CLASS)],
+    ("svm", "svm_loss_vectorized"): [("calls naive", SVM_VEC_CALLS_NAIVE), ("delta 0", SVM_VEC_DELTA_ZERO)],
+    ("svm", "LinearClassifier_train"): [("fixed lr", TRAIN_FIXED_LR), ("full batch, no reg", TRAIN_FULL_BATCH_NO_REG)],
+    ("svm", "LinearClassifier_predict"): [("argmin", PREDICT_ARGMIN), ("scores", PREDICT_FLOAT_SCORES)],
+    ("softmax", "softmax_loss_naive"): [("unshifted", SOFTMAX_NAIVE_UNSHIFTED), ("summed", SOFTMAX_NAIVE_SUMMED)],
+    ("softmax", "softmax_loss_vectorized"): [("unshifted", SOFTMAX_VEC_UNSHIFTED), ("no 0.5", SOFTMAX_VEC_FULL_REG)],
+}
