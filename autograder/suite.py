@@ -124,6 +124,7 @@ class SuiteRunner:
         self.seed, self.notebook, self.budget = seed, notebook, budget_seconds
         self.worker = None
         self.cell_errors: dict[str, str] = {}
+        self.stopped: dict[str, str] = {}   # function -> why its worker was stopped (its later tests are skipped)
 
     def _start(self):
         """A fresh worker with the planned cells run in it."""
@@ -165,6 +166,9 @@ class SuiteRunner:
                 if info.solution_cell in self.cell_errors:
                     result.output = self.cell_errors[info.solution_cell]
                     continue
+                if info.function in self.stopped:
+                    result.output = f"not run: an earlier test of {self.stopped[info.function]}"
+                    continue
                 result.passed, result.output = self._run_one(test, info)
         finally:
             if self.worker is not None:
@@ -185,6 +189,7 @@ class SuiteRunner:
         except StudentError as err:
             return False, describe_student_error(err, info.function)
         except WorkerFailed as err:
+            self.stopped[info.function] = f"{info.function} stopped the worker: {err}"
             return False, f"{info.function}: {err}"
         except ProtocolError as err:
             return False, f"{info.function} returned something that is not plain data ({err})"

@@ -36,8 +36,9 @@ import types
 _T0 = time.perf_counter()
 import numpy as np  # noqa: E402
 
-from autograder.protocol import (EXIT_CHANNEL, EXIT_MEMORY, MAX_MESSAGE_BYTES, Handle,  # noqa: E402
-                                 HandleTable, ProtocolError, decode, encode, to_wire)
+from autograder.protocol import (  # noqa: E402
+    EXIT_CHANNEL, EXIT_MEMORY, MAX_MESSAGE_BYTES, Handle, HandleTable, ProtocolError, decode,
+    encode, to_wire)
 
 REQUEST_FD, RESPONSE_FD = 3, 4
 MAX_TEXT = 2000  # characters of an error message kept

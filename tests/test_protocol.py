@@ -48,7 +48,8 @@ class SneakyArray(np.ndarray):
 
 
 @pytest.mark.parametrize("value", [
-    None, True, False, 0, -5, 2 ** 70, 1.5, -0.0, 1e-310, "", "héllo ∑ \udc80", [], [1, [2, [3]]],
+    None, True, False, 0, -5, 2 ** 70, 1.5, -0.0, 1e-310, "", "héllo ∑ \udc80", [],
+    [1, [2, [3]]],
     (), (1, "a", (2.5, None)), [(1, 2), (3, 4)], {"a": 1, "b": [1, 2]}, {1: [0.5, 0.6], 7: []},
     {(1e-7, 2.5e4): (0.3, 0.31), (1e-6, 5e4): (0.35, 0.36)}, {None: 1, "x": {2: "y"}},
     complex(1.5, -2.0), math.inf, -math.inf,

@@ -39,6 +39,14 @@ def call(student, ref, name, W, X, y, reg):
     return (loss, dW), getattr(ref, name)(W, X, y, reg)
 
 
+def require_working(student, ref, name, rng) -> None:
+    """Properties earn points only for a function that works: check one small problem first."""
+    W, X, y = problem(rng, 6, 4, 3)
+    (loss, dW), (want, want_dW) = call(student, ref, name, W, X, y, 0.1)
+    assert_close(loss, want, LOSS_TOL, "the loss", "on a small problem (checked before this property)")
+    assert_close(dW, want_dW, GRAD_TOL, "dW", "on a small problem (checked before this property)")
+
+
 def add_loss_tests(ns: dict, name: str, cell: str, vectorized: bool, big_scores: bool = False) -> None:
     """Define the hidden tests of loss function ``name`` (graded in check cell ``cell``) in namespace ``ns``."""
 
@@ -73,6 +81,7 @@ def add_loss_tests(ns: dict, name: str, cell: str, vectorized: bool, big_scores:
     define(1, half_regularization, "Is the regularization term 0.5 * reg * sum(W**2), with gradient reg * W?")
 
     def averaged_over_n(student, ref, rng):
+        require_working(student, ref, name, rng)
         W, X, y = problem(rng, 9, 5, 4)
         (l1, g1), _ = call(student, ref, name, W, X, y, 0.0)
         (l2, g2), _ = call(student, ref, name, W, np.concatenate([X, X, X]), np.concatenate([y, y, y]), 0.0)
@@ -88,7 +97,8 @@ def add_loss_tests(ns: dict, name: str, cell: str, vectorized: bool, big_scores:
                      "for a single example (the correct-class score appears in every term)")
     define(1, correct_class_column, "Is the gradient of the correct-class column right?")
 
-    def inputs_unchanged(student, worker, rng):
+    def inputs_unchanged(student, ref, worker, rng):
+        require_working(student, ref, name, rng)
         worker.exec("grader_helpers", MUTATION_HELPER)
         W, X, y = problem(rng, 8, 5, 3)
         changed = student._grader_mutates(name, W, X, y, 0.5)
@@ -107,9 +117,7 @@ def add_loss_tests(ns: dict, name: str, cell: str, vectorized: bool, big_scores:
 
     if vectorized:
         def no_python_loops(student, ref, source, rng):
-            W, X, y = problem(rng, 6, 4, 3)
-            (loss, _), (want, _) = call(student, ref, name, W, X, y, 0.1)   # only a working version earns this
-            assert_close(loss, want, LOSS_TOL, "the loss")
+            require_working(student, ref, name, rng)
             assert_max_loops(source, name, 0, name)
             naive = name.replace("vectorized", "naive")
             assert_does_not_call(source, name, {naive}, name)

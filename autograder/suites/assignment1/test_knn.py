@@ -83,9 +83,17 @@ def add_distance_tests(method: str, max_loops: int):
             want = ref.KNearestNeighbor.compute_distances_two_loops(fitted(ref, X_train, y_train), X)
             assert_close(got, want, DIST_TOL, "the distances", f"for num_test={num_test}, num_train={num_train}, D={D}")
 
+    def require_working(student, ref, rng):
+        X_train, X = rng.standard_normal((6, 3)), rng.standard_normal((2, 3))
+        got = getattr(fitted(student, X_train, np.arange(6) % 2), method)(X)
+        want = ref.KNearestNeighbor.compute_distances_two_loops(fitted(ref, X_train, np.arange(6) % 2), X)
+        assert_close(as_array(got, f"{method}(X)", (2, 6), "f"), want, DIST_TOL, "the distances",
+                     "on a small problem (checked before this property)")
+
     @graded(cell, function, 1)
-    def inputs(student, worker, rng):
+    def inputs(student, ref, worker, rng):
         """Are X and the memorized training data left unchanged?"""
+        require_working(student, ref, rng)
         worker.exec("grader_helpers", MUTATION_HELPER)
         X_train, X = rng.standard_normal((12, 5)), rng.standard_normal((4, 5))
         changed_x, changed_train = student._grader_dist_mutates(method, X_train, np.arange(12) % 3, X)
@@ -95,10 +103,7 @@ def add_distance_tests(method: str, max_loops: int):
     @graded(cell, function, 1)
     def structure(student, ref, source, rng):
         """Does it use the number of loops its name promises, and no library distance function?"""
-        X_train, X = rng.standard_normal((6, 3)), rng.standard_normal((2, 3))   # only a working version earns this
-        got = getattr(fitted(student, X_train, np.arange(6) % 2), method)(X)
-        want = ref.KNearestNeighbor.compute_distances_two_loops(fitted(ref, X_train, np.arange(6) % 2), X)
-        assert_close(as_array(got, f"{method}(X)", (2, 6), "f"), want, DIST_TOL, "the distances")
+        require_working(student, ref, rng)
         assert_max_loops(source, method, max_loops, method)
         assert_does_not_call(source, method, FORBIDDEN, method)
 
@@ -161,11 +166,12 @@ def test_votes_use_k(student, rng):
 
 
 @graded("test_predict_labels", VOTE, 1)
-def test_votes_types_and_inputs(student, worker, rng):
+def test_votes_types_and_inputs(student, ref, worker, rng):
     """Are the labels integers of shape (num_test,), and is dists left unchanged?"""
     y_train = rng.integers(0, 4, 10)
     dists = rng.random((7, 10))
-    as_array(votes(student, y_train, dists, 3), "predict_labels(dists, k=3)", (7,), "iu")
+    got = as_array(votes(student, y_train, dists, 3), "predict_labels(dists, k=3)", (7,), "iu")
+    assert np.array_equal(got, votes(ref, y_train, dists, 3)), "predict_labels(dists, k=3) gives wrong labels"
     worker.exec("grader_helpers", MUTATION_HELPER)
     assert not student._grader_votes_mutate(y_train, dists, 3), "predict_labels changed dists"
 

@@ -117,4 +117,5 @@ def test_predict_argmax(student, rng):
 def test_predict_dtype(student, rng):
     """Are the predictions integer labels of shape (N,)?"""
     W, X = rng.standard_normal((6, 3)), rng.standard_normal((9, 6))
-    as_array(svm_with_weights(student, W).predict(X), "predict(X)", (9,), "iu")
+    pred = as_array(svm_with_weights(student, W).predict(X), "predict(X)", (9,), "iu")
+    assert np.array_equal(pred, np.argmax(X @ W, axis=1)), "predict(X) gives wrong labels"
