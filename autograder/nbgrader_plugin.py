@@ -278,8 +278,10 @@ class GradeWithHiddenSuites(NbGraderPreprocessor):
                                     seed=None, error=unreadable)
         else:
             report = self._graded_ahead(nb, student, assignment, notebook)
+            where = "graded ahead in a grading process"
             if report is None:
                 report = grade_notebook(nb, assignment, notebook, seed=self.seed)
+                where = "graded in nbgrader's process"
             report.path = f"{student}/{assignment}/{notebook}.ipynb"
 
         ungraded = self._fill_cells(nb, report)
@@ -290,8 +292,8 @@ class GradeWithHiddenSuites(NbGraderPreprocessor):
         if report.error:
             self.log.error("%s/%s/%s could not be graded: %s", student, assignment, notebook, report.error)
         else:
-            self.log.info("%s/%s/%s: %.2f / %.2f points (seed %s, %.2f s)", student, assignment, notebook,
-                          report.score, report.max_score, report.seed, report.seconds)
+            self.log.info("%s/%s/%s: %.2f / %.2f points (seed %s, %.2f s, %s)", student, assignment,
+                          notebook, report.score, report.max_score, report.seed, report.seconds, where)
         if self.write_reports:
             max_points = sum(float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells
                              if _is_autograded_test(c))

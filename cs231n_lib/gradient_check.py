@@ -26,6 +26,21 @@ def rel_error(x, y):
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
+def _centered_pairs(f, x, h, indices):
+    """Yield ``(index, f(x + h e_index), f(x - h e_index))``, restoring x after each index.
+
+    Array results are copied, since f may return a view of x.
+    """
+    for ix in indices:
+        old = x[ix]
+        x[ix] = old + h
+        plus = np.array(f(x), dtype=np.float64, copy=True)
+        x[ix] = old - h
+        minus = np.array(f(x), dtype=np.float64, copy=True)
+        x[ix] = old
+        yield ix, plus, minus
+
+
 def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     """Centered-difference gradient of a scalar function at ``x``.
 
@@ -39,19 +54,10 @@ def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     - grad: array of the same shape as x.
     """
     grad = np.zeros_like(x, dtype=np.float64)
-    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
+    for ix, fxph, fxmh in _centered_pairs(f, x, h, np.ndindex(x.shape)):
         grad[ix] = (fxph - fxmh) / (2 * h)
         if verbose:
             print(ix, grad[ix])
-        it.iternext()
     return grad
 
 
@@ -68,17 +74,8 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     - grad: array shaped like x, grad[i] = sum((f(x + h e_i) - f(x - h e_i)) * df) / (2h).
     """
     grad = np.zeros_like(x, dtype=np.float64)
-    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        pos = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old - h
-        neg = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old
+    for ix, pos, neg in _centered_pairs(f, x, h, np.ndindex(x.shape)):
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
-        it.iternext()
     return grad
 
 
@@ -106,16 +103,10 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None, ver
             f"but x has shape {x.shape}")
     rng = np.random.default_rng(seed)
     errors = np.zeros(num_checks)
-    for i in range(num_checks):
-        ix = tuple(int(rng.integers(m)) for m in x.shape)
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
-        num = (fxph - fxmh) / (2 * h)
-        ana = analytic_grad[ix]
+    indices = [tuple(int(rng.integers(m)) for m in x.shape) for _ in range(num_checks)]
+    for i, (ix, fxph, fxmh) in enumerate(_centered_pairs(f, x, h, indices)):
+        num = float((fxph - fxmh) / (2 * h))
+        ana = float(analytic_grad[ix])
         denom = abs(num) + abs(ana)
         errors[i] = abs(num - ana) / denom if denom > 0 else 0.0
         if verbose:
