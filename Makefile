@@ -9,14 +9,16 @@ export MPLBACKEND = Agg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: help setup test test-unit test-notebooks release data demo clean
+.PHONY: help setup test test-unit test-notebooks release data demo notebooks benchmark clean
 
 help:
 	@echo "make setup           create .venv from the pinned requirements"
 	@echo "make test            run the test suite and execute the solution notebooks (nbval)"
 	@echo "make release         rebuild release/ from source_nb/ with nbgrader"
 	@echo "make data            download CIFAR-10 into data/ (md5-checked, resumable)"
-	@echo "make demo            build the release and run every solution notebook end to end"
+	@echo "make demo            build the release and autograde simulated submissions with nbgrader"
+	@echo "make notebooks       run every solution notebook end to end"
+	@echo "make benchmark       measure grading time: our engine vs nbgrader's stock kernels"
 
 setup: $(STAMP)
 
@@ -50,7 +52,13 @@ data: $(STAMP)
 	$(PY) -m cs231n_lib.download
 
 demo: release
+	$(PY) -m autograder.demo
+
+notebooks: $(STAMP)
 	$(PY) -m autograder.run_notebooks
+
+benchmark: release
+	$(PY) -m autograder.benchmark
 
 clean:
 	rm -rf build .pytest_cache
