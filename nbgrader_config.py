@@ -44,8 +44,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.SaveAutoGrades",
     "autograder.nbgrader_plugin.FlagUngradedCells",
     "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+]  # nbgrader's default list with Execute replaced, FlagUngradedCells added, the 2nd CheckCellMetadata dropped
 # Feedback never shows hidden tests (ours are not in the notebook at all; ClearHiddenTests covers the rest).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

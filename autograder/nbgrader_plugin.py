@@ -11,8 +11,8 @@ Configuration (already in the repo's ``nbgrader_config.py``)::
         "nbgrader.preprocessors.SaveAutoGrades",
         "autograder.nbgrader_plugin.FlagUngradedCells",       # after SaveAutoGrades
         "nbgrader.preprocessors.AssignLatePenalties",
-        "nbgrader.preprocessors.CheckCellMetadata",
-    ]
+    ]   # nbgrader's default list, with Execute replaced, FlagUngradedCells added, and the second
+        # CheckCellMetadata dropped (sanitizing already ran it; it is the costliest step per notebook)
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "nbgrader.preprocessors.ClearHiddenTests",
@@ -21,6 +21,8 @@ Configuration (already in the repo's ``nbgrader_config.py``)::
     c.ExportApp.plugin_class = "autograder.export.StatusCsvExportPlugin"
     # optional: one fixed seed for every submission (default: a fresh seed each, recorded)
     # c.GradeWithHiddenSuites.seed = 1234
+    # optional: grading processes working ahead of nbgrader (default 0 = one per core; 1 = none)
+    # c.GradeWithHiddenSuites.processes = 1
 
 What each piece does:
 
@@ -35,7 +37,9 @@ What each piece does:
   (``nbgrader.utils.determine_grade``). ``<notebook>.results.json`` (Gradescope's shape) and
   ``<notebook>.feedback.txt`` are written beside the autograded notebook; the seed goes into
   both and into the notebook metadata. Assignments without a hidden suite fall back to
-  nbgrader's ``Execute`` (a kernel) unless ``fallback_to_kernel`` is False.
+  nbgrader's ``Execute`` (a kernel) unless ``fallback_to_kernel`` is False. While nbgrader
+  sanitizes and saves one notebook, grading processes (``GradingAhead``) already grade the next
+  submitted files; a result is used only if sanitizing left the graded cells unchanged.
 - A notebook that cannot be graded gets, in every grade cell, an ``error`` output that says
   why (so it is never read as full marks); ``FlagUngradedCells`` then sets those grades to
   ``auto_score = None, needs_manual_grade = True``, writes the reason into the comment of the
@@ -239,6 +243,13 @@ class GradingAhead:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+            # end and reap multiprocessing's resource tracker too, rather than leave it to outlive
+            # nbgrader (under a child subreaper, e.g. a grader, it would linger as a zombie)
+            try:
+                from multiprocessing import resource_tracker
+                resource_tracker._resource_tracker._stop()
+            except Exception:
+                pass
 
 
 class GradeWithHiddenSuites(NbGraderPreprocessor):

@@ -180,6 +180,36 @@ def test_results_json_and_feedback_text_sit_beside_the_autograded_notebook(cours
     assert "not a readable notebook" in bad["error"] and bad["max_score"] > 0
 
 
+def test_grading_inside_nbgraders_process_gives_the_same_grades(course):
+    # processes=1: no grading processes working ahead; the default uses one per core
+    done = nbgrader(course.root, course.workspace, "autograde", ASSIGNMENT, "--student", "rel", "--force",
+                    "--GradeWithHiddenSuites.processes=1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    log = done.stdout + done.stderr
+    assert log.count("graded in nbgrader's process") == 3 and "graded ahead" not in log
+    assert "graded ahead" in course.autograde.stdout + course.autograde.stderr or os.cpu_count() == 1
+    with gradebook(course.workspace) as gb:
+        assert gb.find_submission(ASSIGNMENT, "rel").score == 0.0
+        assert all(g.needs_manual_grade is False for nb in gb.find_submission(ASSIGNMENT, "rel").notebooks
+                   for g in nb.grades if g.cell_type == "code")
+
+
+def test_fingerprint_covers_exactly_the_graded_cells():
+    from autograder.nbgrader_plugin import graded_cells_fingerprint
+    nb = demo.student_notebook("svm", demo.solution_sources("svm"), paths.REPO_ROOT)
+    before = graded_cells_fingerprint(nb, ASSIGNMENT, "svm")
+    for cell in nb.cells:  # what nbgrader's sanitizing may change: outputs, locked and test cells
+        cell.get("metadata", {}).pop("collapsed", None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+        if cell.metadata.get("nbgrader", {}).get("locked"):
+            cell.source += "\n# restored from the gradebook"
+    assert graded_cells_fingerprint(nb, ASSIGNMENT, "svm") == before
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "svm_loss_naive")
+    answer.source += "\n"
+    assert graded_cells_fingerprint(nb, ASSIGNMENT, "svm") != before
+
+
 # ---- feedback and export ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
