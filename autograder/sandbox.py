@@ -32,6 +32,7 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.processes import kill_process_tree, processes, read_bytes, uid_of
 from autograder.protocol import (EXIT_CHANNEL, EXIT_MEMORY, MAX_MESSAGE_BYTES, Handle,
                                  ProtocolError, decode, encode)
 
@@ -85,32 +86,6 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:g} {unit}"
     return f"{n} bytes"
-
-
-def _read(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return b""
-
-
-def _processes() -> dict[int, tuple[int, int, int, bool]]:
-    """pid -> (ppid, pgid, sid, is_zombie) for every process."""
-    table = {}
-    for name in os.listdir("/proc"):
-        stat = _read(f"/proc/{name}/stat") if name.isdigit() else b""
-        if stat:
-            f = stat[stat.rindex(b")") + 2:].split()
-            table[int(name)] = (int(f[1]), int(f[2]), int(f[3]), f[0] == b"Z")
-    return table
-
-
-def _uid(pid: int) -> int | None:
-    for line in _read(f"/proc/{pid}/status").splitlines():
-        if line.startswith(b"Uid:"):
-            return int(line.split()[1])
-    return None
 
 
 def _set_limits(limits: Limits, nproc: int) -> None:  # in the child, before exec
@@ -175,7 +150,7 @@ class Worker:
         if self._drop:
             cmd += ["--uid", str(lim.uid), "--gid", str(lim.gid)]
         else:  # RLIMIT_NPROC counts every process of the user
-            nproc += sum(_uid(p) == os.getuid() for p in _processes())
+            nproc += sum(uid_of(p) == os.getuid() for p in processes())
         t0 = time.monotonic()
         try:
             self._proc = subprocess.Popen(
@@ -234,7 +209,7 @@ class Worker:
     def peak_rss_bytes(self) -> int | None:
         """Peak resident memory of the running (or last) worker process."""
         if self.alive:
-            for line in _read(f"/proc/{self._proc.pid}/status").splitlines():
+            for line in read_bytes(f"/proc/{self._proc.pid}/status").splitlines():
                 if line.startswith(b"VmHWM:"):
                     return int(line.split()[1]) * 1024
         return self._peak_rss
@@ -429,52 +404,12 @@ class Worker:
         """SIGKILL the worker, its group, session, token carriers and orphans; reap them."""
         if self._proc is None or self._status is not None:
             return
-        me, wpid = os.getpid(), self._proc.pid
-        token = f"{TOKEN_VAR}={self._token}".encode()
         others = {w._proc.pid for w in list(_LIVE) if w is not self and w._proc is not None}
-        ours: set[int] = set()
-        for attempt in range(200):  # until nothing of ours runs (a fork bomb races us)
-            try:
-                os.killpg(wpid, signal.SIGKILL)
-            except OSError:
-                pass
-            table = _processes()
-            for pid, (ppid, pgid, sid, _) in table.items():
-                if pid == me or pid in ours or pgid in others or sid in others:
-                    continue
-                if (wpid in (pid, pgid, sid)
-                        or token in _read(f"/proc/{pid}/environ").split(b"\0")
-                        or (ppid == me and self._drop and _uid(pid) == self.limits.uid)):
-                    ours.add(pid)
-            stack = list(ours)
-            while stack:  # descendants of ours are ours
-                parent = stack.pop()
-                for pid, (ppid, *_) in table.items():
-                    if ppid == parent and pid not in ours and pid != me:
-                        ours.add(pid)
-                        stack.append(pid)
-            pending = False
-            for pid in ours & table.keys():
-                ppid, _, _, zombie = table[pid]
-                if not zombie:
-                    pending = True
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                elif ppid != me:
-                    pending = True  # its parent is dying: it will be re-parented to us
-                elif pid != wpid:
-                    try:
-                        os.waitpid(pid, os.WNOHANG)
-                    except ChildProcessError:
-                        pass
-            if not pending:
-                break
-            time.sleep(min(0.0005 * 2 ** attempt, 0.05))
+        kill_process_tree(self._proc.pid, f"{TOKEN_VAR}={self._token}".encode(), others,
+                          self.limits.uid if self._drop else None)
         self._status = self._exit_info() or (None, signal.SIGKILL)
         try:
-            self._peak_rss = os.wait4(wpid, 0)[2].ru_maxrss * 1024
+            self._peak_rss = os.wait4(self._proc.pid, 0)[2].ru_maxrss * 1024
         except ChildProcessError:
             pass
         self._proc.returncode = -signal.SIGKILL
