@@ -119,17 +119,22 @@ def plot_loss_curve(loss_history, title="training loss", smooth=0):
     return fig
 
 
-def show_matrix(M, title="", xlabel="", ylabel=""):
-    """A matrix as a grayscale image (e.g. test-by-train distances, shape (num_test, num_train))."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(8, 3))
-    im = ax.imshow(np.asarray(M), interpolation="none", aspect="auto", cmap="gray")
+def _finish(fig, ax, im, title, xlabel, ylabel):
+    """Colour bar, title and axis labels; tight layout."""
     fig.colorbar(im, ax=ax)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     fig.tight_layout()
     return fig
+
+
+def show_matrix(M, title="", xlabel="", ylabel=""):
+    """A matrix as a grayscale image (e.g. test-by-train distances, shape (num_test, num_train))."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8, 3))
+    im = ax.imshow(np.asarray(M), interpolation="none", aspect="auto", cmap="gray")
+    return _finish(fig, ax, im, title, xlabel, ylabel)
 
 
 def plot_heatmap(values, row_labels, col_labels, title="", xlabel="", ylabel=""):
@@ -147,9 +152,4 @@ def plot_heatmap(values, row_labels, col_labels, title="", xlabel="", ylabel="")
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             ax.text(j, i, f"{values[i, j]:.3f}", ha="center", va="center", color="w", fontsize=8)
-    fig.colorbar(im, ax=ax)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, im, title, xlabel, ylabel)
