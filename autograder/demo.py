@@ -3,11 +3,11 @@
 Builds a fresh demo course in ``build/demo-course/`` (copies of ``source_nb/``, ``release/`` and
 ``nbgrader_config.py``; the course workspace inside it), submits assignment 1 for four students
 
-- ``alice``: the instructor solution (full marks);
-- ``bob``: the untouched release (zero);
-- ``carol``: the solution with one subtle bug (``svm_loss_vectorized`` forgets the 0.5 of the
+- ``s1-solved``: the instructor solution (full marks);
+- ``s2-untouched``: the untouched release (zero);
+- ``s3-buggy``: the solution with one subtle bug (``svm_loss_vectorized`` forgets the 0.5 of the
   regularization term);
-- ``dave``: a truncated ``knn.ipynb`` (not a notebook any more) and two good notebooks;
+- ``s4-broken``: a truncated ``knn.ipynb`` (not a notebook any more) and two good notebooks;
 
 then runs the real ``nbgrader generate_assignment``, ``nbgrader autograde``,
 ``nbgrader generate_feedback`` and ``nbgrader export``, and prints the grade table read from the
@@ -36,7 +36,7 @@ DEMO_DIR = paths.REPO_ROOT / "build" / "demo-course"
 TIMESTAMP = "2027-01-20 18:00:00.000000 UTC"
 _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
-# carol's svm_loss_vectorized: right in every respect but the regularization, which lacks the 0.5
+# the buggy student's svm_loss_vectorized: right in every respect but the regularization, which lacks the 0.5
 # (so the loss is off by 0.5 * reg * sum(W**2) while the gradient is still right).
 CAROL_SVM_LOSS_VECTORIZED = '''def svm_loss_vectorized(W, X, y, reg):
     """
@@ -136,12 +136,12 @@ def submissions(course: Path) -> dict[str, dict]:
     """The four demo students: ``student -> {notebook: NotebookNode or bytes}``."""
     solved = {nb: student_notebook(nb, solution_sources(nb), course) for nb in NOTEBOOKS}
     release = {nb: student_notebook(nb, {}, course) for nb in NOTEBOOKS}
-    carol_svm = dict(solution_sources("svm"), svm_loss_vectorized=CAROL_SVM_LOSS_VECTORIZED)
+    buggy_svm = dict(solution_sources("svm"), svm_loss_vectorized=CAROL_SVM_LOSS_VECTORIZED)
     return {
-        "alice": dict(solved),
-        "bob": dict(release),
-        "carol": dict(solved, svm=student_notebook("svm", carol_svm, course)),
-        "dave": dict(solved, knn=truncated(solved["knn"])),
+        "s1-solved": dict(solved),
+        "s2-untouched": dict(release),
+        "s3-buggy": dict(solved, svm=student_notebook("svm", buggy_svm, course)),
+        "s4-broken": dict(solved, knn=truncated(solved["knn"])),
     }
 
 
@@ -208,13 +208,13 @@ def grade_rows(workspace: Path, students, assignment: str = ASSIGNMENT) -> list[
 
 
 def print_table(rows) -> None:
-    print(f"\n{'student':<8} {'notebook':<8} {'autograded':>14}  {'written':>7}  status")
+    print(f"\n{'student':<13} {'notebook':<8} {'autograded':>14}  {'written':>7}  status")
     print("-" * 100)
     for r in rows:
         score = "--" if r["score"] is None else f"{r['score']:.2f}"
         status = r["status"] + (f" (points lost on {', '.join(sorted(r['lost']))})"
                                 if r["lost"] and r["status"] == "graded" else "")
-        print(f"{r['student']:<8} {r['notebook']:<8} {score:>6} / {r['max']:<6.2f}  {r['written']:>7.0f}  {status}")
+        print(f"{r['student']:<13} {r['notebook']:<8} {score:>6} / {r['max']:<6.2f}  {r['written']:>7.0f}  {status}")
     print("(written: points of written answers, graded by hand in formgrader)")
 
 
@@ -224,13 +224,13 @@ def check_expectations(rows) -> list[str]:
     for r in rows:
         who = f"{r['student']}/{r['notebook']}"
         full = r["score"] is not None and abs(r["score"] - r["max"]) < 1e-6
-        if r["student"] == "dave" and r["notebook"] == "knn":
+        if r["student"] == "s4-broken" and r["notebook"] == "knn":
             if not r["status"].startswith("needs manual grade") or r["score"] is not None:
                 problems.append(f"{who}: the unreadable file should be flagged, got {r['status']!r}")
-        elif r["student"] == "bob":
+        elif r["student"] == "s2-untouched":
             if r["status"] != "graded" or r["score"] != 0:
                 problems.append(f"{who}: the untouched release should score 0, got {r['score']} ({r['status']})")
-        elif r["student"] == "carol" and r["notebook"] == "svm":
+        elif r["student"] == "s3-buggy" and r["notebook"] == "svm":
             if r["status"] != "graded" or r["lost"] != ["test_svm_loss_vectorized"] or full:
                 problems.append(f"{who}: should lose points on test_svm_loss_vectorized only, lost on "
                                 f"{r['lost']} ({r['status']})")
@@ -260,8 +260,8 @@ def main(argv=None) -> int:
         for student, files in students.items():
             submit(workspace, student, files)
         print(f"Submitted {len(students)} students x {len(NOTEBOOKS)} notebooks to {workspace / 'submitted'}")
-        print("  alice: solution | bob: untouched release | carol: svm_loss_vectorized forgets the 0.5 "
-              "| dave: knn.ipynb truncated")
+        print("  s1-solved: solution | s2-untouched: untouched release | s3-buggy: svm_loss_vectorized forgets the 0.5 "
+              "| s4-broken: knn.ipynb truncated")
 
         tic = time.perf_counter()
         with tqdm(total=len(students) * len(NOTEBOOKS), desc="nbgrader autograde", unit="nb") as bar:
@@ -301,8 +301,8 @@ def main(argv=None) -> int:
         for p in problems:
             print("  - " + p)
         return 1
-    print("\nAll as designed: alice full marks, bob 0, carol loses points on svm_loss_vectorized only, "
-          "dave's unreadable knn.ipynb flagged for manual grading (his other notebooks graded).")
+    print("\nAll as designed: s1-solved full marks, s2-untouched 0, s3-buggy loses points on svm_loss_vectorized only, "
+          "s4-broken's unreadable knn.ipynb flagged for manual grading (the other notebooks graded).")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Grade one submitted notebook with its hidden suite: the engine behind the CLI and nbgrader.
 
-    report = grade_notebook("submitted/alice/assignment1/svm.ipynb", seed=1234)
+    report = grade_notebook("submitted/s1-solved/assignment1/svm.ipynb", seed=1234)
 """
 from __future__ import annotations
 
