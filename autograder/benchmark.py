@@ -69,7 +69,7 @@ def variants() -> dict[str, dict[str, dict[str, str]]]:
     return {
         "correct": sol,
         "release": {nb: {} for nb in demo.NOTEBOOKS},
-        "svm reg without 0.5": dict(sol, svm=dict(sol["svm"], svm_loss_vectorized=demo.CAROL_SVM_LOSS_VECTORIZED)),
+        "svm reg without 0.5": dict(sol, svm=dict(sol["svm"], svm_loss_vectorized=demo.BUGGY_SVM_LOSS_VECTORIZED)),
         "softmax without shift": dict(sol, softmax=dict(sol["softmax"], softmax_loss_vectorized=no_shift)),
         "knn ties to larger label": dict(sol, knn=dict(sol["knn"], predict_labels=tie_high)),
     }

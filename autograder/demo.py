@@ -38,7 +38,7 @@ _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 # the buggy student's svm_loss_vectorized: right in every respect but the regularization, which lacks the 0.5
 # (so the loss is off by 0.5 * reg * sum(W**2) while the gradient is still right).
-CAROL_SVM_LOSS_VECTORIZED = '''def svm_loss_vectorized(W, X, y, reg):
+BUGGY_SVM_LOSS_VECTORIZED = '''def svm_loss_vectorized(W, X, y, reg):
     """
     Multiclass SVM loss and gradient, vectorized (no Python loop over examples or classes).
 
@@ -136,7 +136,7 @@ def submissions(course: Path) -> dict[str, dict]:
     """The four demo students: ``student -> {notebook: NotebookNode or bytes}``."""
     solved = {nb: student_notebook(nb, solution_sources(nb), course) for nb in NOTEBOOKS}
     release = {nb: student_notebook(nb, {}, course) for nb in NOTEBOOKS}
-    buggy_svm = dict(solution_sources("svm"), svm_loss_vectorized=CAROL_SVM_LOSS_VECTORIZED)
+    buggy_svm = dict(solution_sources("svm"), svm_loss_vectorized=BUGGY_SVM_LOSS_VECTORIZED)
     return {
         "s1-solved": dict(solved),
         "s2-untouched": dict(release),

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from cs231n_lib import paths
-from cs231n_lib.notebook_cells import load_notebook_cells, read_notebook as read_source
+from cs231n_lib.notebook_cells import grade_id, load_notebook_cells, read_notebook as read_source
 
 from .assignments import load_assignment
 from .report import NotebookReport, split_points
@@ -46,7 +46,7 @@ def identify(path: Path | None, nb, assignment: str | None, notebook: str | None
         guess = (assignment or path.parent.name, notebook or path.stem)
         if guess in suites:
             return guess
-    ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb.cells if isinstance(c, dict)}
+    ids = {grade_id(c) for c in nb.cells if isinstance(c, dict)}
     best, overlap = None, 0
     for key in suites:
         module = load_suite(*key)
