@@ -52,13 +52,13 @@ data: $(STAMP)
 	$(PY) -m cs231n_lib.download
 
 demo: release
-	$(PY) -m autograder.demo
+	$(PY) -m autograder.tools.demo
 
 notebooks: $(STAMP)
-	$(PY) -m autograder.run_notebooks
+	$(PY) -m autograder.tools.run_notebooks
 
 benchmark: release
-	$(PY) -m autograder.benchmark
+	$(PY) -m autograder.tools.benchmark
 
 clean:
 	rm -rf build .pytest_cache

@@ -33,16 +33,16 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteCells.add_missing_cells = True
 c.ExecutePreprocessor.timeout = 120
 
-# Autograde with the hidden suites (autograder/nbgrader_plugin.py): no student kernel is started;
+# Autograde with the hidden suites (autograder/nbgrader_ext/plugin.py): no student kernel is started;
 # scores land per grade cell; a notebook that cannot be graded is flagged for manual grading.
-c.Autograde.exporter_class = "autograder.nbgrader_plugin.SubmissionExporter"
+c.Autograde.exporter_class = "autograder.nbgrader_ext.plugin.SubmissionExporter"
 c.Autograde.autograde_preprocessors = [
-    "autograder.nbgrader_plugin.GradeWithHiddenSuites",
+    "autograder.nbgrader_ext.plugin.GradeWithHiddenSuites",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
-    "autograder.nbgrader_plugin.FlagUngradedCells",
+    "autograder.nbgrader_ext.plugin.FlagUngradedCells",
     "nbgrader.preprocessors.AssignLatePenalties",
 ]  # nbgrader's default list with Execute replaced, FlagUngradedCells added, the 2nd CheckCellMetadata dropped
 # Feedback never shows hidden tests (ours are not in the notebook at all; ClearHiddenTests covers the rest).
@@ -51,5 +51,5 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
-# nbgrader export: the usual grades CSV plus a "status" column (autograder/export.py).
-c.ExportApp.plugin_class = "autograder.export.StatusCsvExportPlugin"
+# nbgrader export: the usual grades CSV plus a "status" column (autograder/nbgrader_ext/export.py).
+c.ExportApp.plugin_class = "autograder.nbgrader_ext.export.StatusCsvExportPlugin"

@@ -21,7 +21,7 @@ def main(argv=None) -> int:
     grade.add_argument("--notebook", default=None, help="notebook name (default: from the path)")
     args = parser.parse_args(argv)
 
-    from .grading import grade_notebook
+    from autograder.engine.grading import grade_notebook
     reports = [grade_notebook(p, args.assignment, args.notebook, args.seed) for p in args.paths]
     if args.json:
         docs = []

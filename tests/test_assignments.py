@@ -1,7 +1,7 @@
 """Does the course plan in assignments/ match the notebooks, and are bad definitions refused clearly?"""
 import pytest
 
-from autograder.assignments import AssignmentError, assignment_names, load_assignment
+from autograder.engine.assignments import AssignmentError, assignment_names, load_assignment
 from cs231n_lib import paths
 
 

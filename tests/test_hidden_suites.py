@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.grading import grade_notebook, points_by_cell
+from autograder.engine.grading import grade_notebook, points_by_cell
 from cs231n_lib import paths
 from cs231n_lib.notebook_cells import grade_id
 from wrong_implementations import WRONG

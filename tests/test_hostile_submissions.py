@@ -9,7 +9,7 @@ import sys
 import nbformat
 import pytest
 
-from autograder.grading import grade_notebook
+from autograder.engine.grading import grade_notebook
 from autograder.sandbox import Limits
 from cs231n_lib import paths
 from cs231n_lib.notebook_cells import grade_id

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import demo
+from autograder.tools import demo
 from cs231n_lib import paths
 
 ASSIGNMENT = demo.ASSIGNMENT
@@ -195,7 +195,7 @@ def test_grading_inside_nbgraders_process_gives_the_same_grades(course):
 
 
 def test_fingerprint_covers_exactly_the_graded_cells():
-    from autograder.grading_ahead import graded_cells_fingerprint
+    from autograder.nbgrader_ext.grading_ahead import graded_cells_fingerprint
     nb = demo.student_notebook("svm", demo.solution_sources("svm"), paths.REPO_ROOT)
     before = graded_cells_fingerprint(nb, ASSIGNMENT, "svm")
     for cell in nb.cells:  # what nbgrader's sanitizing may change: outputs, locked and test cells

@@ -10,8 +10,8 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
-from autograder import protocol
-from autograder.protocol import Handle, HandleTable, ProtocolError, decode, encode, to_wire
+from autograder.sandbox import protocol
+from autograder.sandbox.protocol import Handle, HandleTable, ProtocolError, decode, encode, to_wire
 
 
 def roundtrip(value):

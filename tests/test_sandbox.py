@@ -15,8 +15,8 @@ import numpy as np
 import numpy.testing
 import pytest
 
-from autograder import protocol, sandbox
-from autograder.protocol import Handle
+from autograder.sandbox import launcher as sandbox, protocol
+from autograder.sandbox.protocol import Handle
 from autograder.sandbox import REPO_ROOT, TOKEN_VAR, Limits, StudentError, Worker, WorkerFailed
 
 ROOT = os.geteuid() == 0
@@ -463,7 +463,7 @@ def test_forged_or_garbage_responses_fail_the_worker(worker):
 
 
 def test_oversized_results_are_refused_on_both_sides(worker, monkeypatch):
-    run(worker, "import numpy as np, autograder.protocol as p\n"
+    run(worker, "import numpy as np, autograder.sandbox.protocol as p\n"
                 "def big():\n    return np.zeros(20_000)\n")
     assert worker.call("big").shape == (20_000,)
     run(worker, "p.MAX_MESSAGE_BYTES = 100_000")  # the worker's own cap refuses

@@ -1,6 +1,6 @@
 """Grader side of the process boundary: start, talk to and stop the student's worker process.
 
-The worker (:mod:`autograder.worker`) runs in a fresh temporary directory with a scrubbed
+The worker (:mod:`autograder.sandbox.worker`) runs in a fresh temporary directory with a scrubbed
 environment, in its own session, under resource limits and, when the grader is root, as
 user ``nobody``. Time limits are enforced from here: each request waits on the response
 pipe with a deadline, and the worker is SIGKILLed when it passes. Stopping a worker kills
@@ -32,11 +32,11 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.processes import kill_process_tree, processes, read_bytes, uid_of
-from autograder.protocol import (EXIT_CHANNEL, EXIT_MEMORY, MAX_MESSAGE_BYTES, Handle,
+from autograder.sandbox.processes import kill_process_tree, processes, read_bytes, uid_of
+from autograder.sandbox.protocol import (EXIT_CHANNEL, EXIT_MEMORY, MAX_MESSAGE_BYTES, Handle,
                                  ProtocolError, decode, encode)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKEN_VAR = "CS231N_WORKER"
 START_SECONDS = 30.0
 _LIVE: weakref.WeakSet = weakref.WeakSet()
@@ -144,7 +144,7 @@ class Worker:
                "PYTHONNOUSERSITE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", TOKEN_VAR: self._token}
         cmd = [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m",
-               "autograder.worker", "--fds", f"{req_r},{resp_w}", "--output-cap",
+               "autograder.sandbox.worker", "--fds", f"{req_r},{resp_w}", "--output-cap",
                str(lim.output_bytes)]
         nproc = lim.max_processes
         if self._drop:

@@ -1,5 +1,5 @@
 """Hidden suite of assignment1/softmax.ipynb: the softmax losses."""
-from autograder.suites.linear_losses import add_loss_tests
+from autograder.suites.kit.linear_losses import add_loss_tests
 
 NOTEBOOK = "softmax"
 SETUP_CELLS = ["softmax_imports"]

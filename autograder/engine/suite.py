@@ -1,6 +1,6 @@
 """The hidden-suite framework: how tests are declared, what they receive, how they are run.
 
-A suite is a module in ``autograder/suites/<assignment>/`` that sets
+A suite is a module in ``autograder/suites/<assignment>/<notebook>.py`` that sets
 
 - ``NOTEBOOK``: the notebook it grades (e.g. ``"svm"``);
 - ``SETUP_CELLS``: grade_ids of instructor cells to run first (imports, given classes);
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .protocol import Handle, ProtocolError
+from autograder.sandbox.protocol import Handle, ProtocolError
 from .report import TestResult
-from .sandbox import StudentError, WorkerFailed
+from autograder.sandbox import StudentError, WorkerFailed
 
 
 @dataclass(frozen=True)

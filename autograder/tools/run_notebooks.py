@@ -1,6 +1,6 @@
 """Execute notebooks top to bottom (as a student's "Run All") and report what they print.
 
-    python -m autograder.run_notebooks [NOTEBOOK ...]   (default: every source notebook)
+    python -m autograder.tools.run_notebooks [NOTEBOOK ...]   (default: every source notebook)
 
 Each notebook runs in a fresh kernel in its own folder; executed copies go to build/executed/.
 Exit status 1 when any notebook raised.

@@ -1,4 +1,4 @@
-"""``python -m autograder.demo`` (``make demo``): a whole grading round on simulated students.
+"""``python -m autograder.tools.demo`` (``make demo``): a whole grading round on simulated students.
 
 Builds a fresh demo course in ``build/demo-course/`` (copies of ``source_nb/``, ``release/`` and
 ``nbgrader_config.py``; the course workspace inside it), submits assignment 1 for four students
@@ -174,7 +174,7 @@ def grade_rows(workspace: Path, students, assignment: str = ASSIGNMENT) -> list[
     """One row per (student, notebook): autograded score and max, written points, status."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from .export import notebook_status
+    from autograder.nbgrader_ext.export import notebook_status
 
     rows = []
     with Gradebook("sqlite:///" + str(workspace / "gradebook.db")) as gb:
@@ -242,7 +242,7 @@ def check_expectations(rows) -> list[str]:
 # ---- the demo --------------------------------------------------------------------------
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.tools.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--dest", type=Path, default=DEMO_DIR, help="demo course folder (rebuilt each run)")
     args = parser.parse_args(argv)
     from tqdm import tqdm

@@ -20,7 +20,7 @@ from cs231n_lib.notebook_cells import grade_id as _grade_id
 
 def graded_cells_fingerprint(nb, assignment: str, notebook: str) -> str:
     """What the engine reads of a submission: grade_id, type and source of its solution cells."""
-    from .grading import load_suite
+    from autograder.engine.grading import load_suite
     wanted = set(load_suite(assignment, notebook).SOLUTION_CELLS)
     cells = [(_grade_id(c), c.get("cell_type"), c.get("source")) for c in nb.cells
              if isinstance(c, dict) and isinstance(c.get("metadata"), dict) and _grade_id(c) in wanted]
@@ -29,7 +29,7 @@ def graded_cells_fingerprint(nb, assignment: str, notebook: str) -> str:
 
 def _grade_file(path: str, assignment: str, notebook: str, seed):
     """In a grading process: ``(fingerprint, report)`` of one submitted file (None if unreadable)."""
-    from .grading import grade_notebook
+    from autograder.engine.grading import grade_notebook
     try:
         nb = nbformat.read(path, as_version=4)
         fingerprint = graded_cells_fingerprint(nb, assignment, notebook)
@@ -49,7 +49,7 @@ class GradingAhead:
     """
 
     def __init__(self, converter, processes: int, seed, log):
-        from .grading import available_suites
+        from autograder.engine.grading import available_suites
         self.log, self.seed, self.window = log, seed, processes + 1
         suites = available_suites()
         self.order = []  # (key, path) in the order nbgrader processes them

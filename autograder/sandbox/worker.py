@@ -1,7 +1,7 @@
-"""The worker process: the only place where student code runs (``python -m autograder.worker``).
+"""The worker process: the only place where student code runs (``python -m autograder.sandbox.worker``).
 
 Started by :class:`autograder.sandbox.Worker`. Requests arrive one JSON line each on fd 3,
-responses leave on fd 4 (see :mod:`autograder.protocol`); fd 0 is /dev/null and fds 1/2 go
+responses leave on fd 4 (see :mod:`autograder.sandbox.protocol`); fd 0 is /dev/null and fds 1/2 go
 to an output file, so student prints never mix with the protocol. Requests::
 
     {"id", "op": "exec", "label", "source"}          run source in the student namespace
@@ -14,7 +14,7 @@ Responses: ``{"id", "ok": True, "value"}`` or ``{"id", "ok": False, "error": {"t
 "message", "traceback"}}``. Every exception of student code (SystemExit, KeyboardInterrupt,
 MemoryError, RecursionError included) becomes an error response and the worker keeps
 serving. The worker is untrusted as soon as student code has run: the grader relies only
-on :func:`autograder.protocol.decode`, never on this module behaving.
+on :func:`autograder.sandbox.protocol.decode`, never on this module behaving.
 
 When started as root with ``--uid/--gid``, the worker takes ownership of its working
 directory and drops to that user before reading any request. Interpreter directories that
@@ -36,7 +36,7 @@ import types
 _T0 = time.perf_counter()
 import numpy as np  # noqa: E402
 
-from autograder.protocol import (  # noqa: E402
+from autograder.sandbox.protocol import (  # noqa: E402
     EXIT_CHANNEL, EXIT_MEMORY, MAX_MESSAGE_BYTES, Handle, HandleTable, ProtocolError, decode,
     encode, to_wire)
 
@@ -236,7 +236,7 @@ def send(response: dict) -> None:
 
 def main(argv=None) -> None:
     """Set up (fds, output, privileges), announce readiness, then serve until EOF."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.worker")
+    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox.worker")
     parser.add_argument("--fds", default=f"{REQUEST_FD},{RESPONSE_FD}")
     parser.add_argument("--uid", type=int)
     parser.add_argument("--gid", type=int)

@@ -2,7 +2,7 @@
 
 Configuration (in the repo's ``nbgrader_config.py``)::
 
-    c.ExportApp.plugin_class = "autograder.export.StatusCsvExportPlugin"
+    c.ExportApp.plugin_class = "autograder.nbgrader_ext.export.StatusCsvExportPlugin"
 
 The CSV has nbgrader's usual columns (assignment, duedate, timestamp, student_id, last_name,
 first_name, email, raw_score, late_submission_penalty, score, max_score) plus ``status``:
@@ -26,7 +26,7 @@ import os
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins.export import ExportPlugin
 
-from .nbgrader_plugin import COMMENT_PREFIX, _coursedir
+from .plugin import COMMENT_PREFIX, _coursedir
 
 COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
            "raw_score", "late_submission_penalty", "score", "max_score", "status"]

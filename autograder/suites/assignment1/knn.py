@@ -1,8 +1,8 @@
 """Hidden suite of assignment1/knn.ipynb: distances, voting, cross-validation."""
 import numpy as np
 
-from autograder.suite import graded
-from autograder.suites.checks import as_array, assert_close, assert_does_not_call, assert_max_loops
+from autograder.engine.suite import graded
+from autograder.suites.kit.checks import as_array, assert_close, assert_does_not_call, assert_max_loops
 
 NOTEBOOK = "knn"
 SETUP_CELLS = ["knn_imports", "KNearestNeighbor"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.suite import graded
-from autograder.suites.checks import as_array, as_float, as_pair, assert_close, assert_does_not_call, assert_max_loops
+from autograder.engine.suite import graded
+from autograder.suites.kit.checks import as_array, as_float, as_pair, assert_close, assert_does_not_call, assert_max_loops
 
 SHAPES = [(7, 5, 3), (23, 12, 6), (64, 30, 10)]   # (N, D, C)
 LOSS_TOL, GRAD_TOL = 1e-9, 1e-7

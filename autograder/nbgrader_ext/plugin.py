@@ -2,14 +2,14 @@
 
 Configuration (already in the repo's ``nbgrader_config.py``)::
 
-    c.Autograde.exporter_class = "autograder.nbgrader_plugin.SubmissionExporter"
+    c.Autograde.exporter_class = "autograder.nbgrader_ext.plugin.SubmissionExporter"
     c.Autograde.autograde_preprocessors = [
-        "autograder.nbgrader_plugin.GradeWithHiddenSuites",   # replaces nbgrader's Execute
+        "autograder.nbgrader_ext.plugin.GradeWithHiddenSuites",   # replaces nbgrader's Execute
         "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
         "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades",
-        "autograder.nbgrader_plugin.FlagUngradedCells",       # after SaveAutoGrades
+        "autograder.nbgrader_ext.plugin.FlagUngradedCells",       # after SaveAutoGrades
         "nbgrader.preprocessors.AssignLatePenalties",
     ]   # nbgrader's default list, with Execute replaced, FlagUngradedCells added, and the second
         # CheckCellMetadata dropped (sanitizing already ran it; it is the costliest step per notebook)
@@ -18,7 +18,7 @@ Configuration (already in the repo's ``nbgrader_config.py``)::
         "nbgrader.preprocessors.ClearHiddenTests",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
-    c.ExportApp.plugin_class = "autograder.export.StatusCsvExportPlugin"
+    c.ExportApp.plugin_class = "autograder.nbgrader_ext.export.StatusCsvExportPlugin"
     # optional: one fixed seed for every submission (default: a fresh seed each, recorded)
     # c.GradeWithHiddenSuites.seed = 1234
     # optional: grading processes working ahead of nbgrader (default 0 = one per core; 1 = none)
@@ -31,7 +31,7 @@ What each piece does:
   released notebook with a notice on top and the reason in its metadata. nbgrader would
   otherwise stop on that student (and drop the student's other notebooks too).
 - ``GradeWithHiddenSuites`` grades the sanitized notebook (locked cells restored from the
-  gradebook) with :func:`autograder.grading.grade_notebook`. Each autograded grade cell gets a
+  gradebook) with :func:`autograder.engine.grading.grade_notebook`. Each autograded grade cell gets a
   stdout stream with the feedback of its tests (failure messages, never the test code) and an
   ``execute_result`` holding its partial score, which nbgrader's ``SaveAutoGrades`` records
   (``nbgrader.utils.determine_grade``). ``<notebook>.results.json`` (Gradescope's shape) and
@@ -44,7 +44,7 @@ What each piece does:
   why (so it is never read as full marks); ``FlagUngradedCells`` then sets those grades to
   ``auto_score = None, needs_manual_grade = True``, writes the reason into the comment of the
   solution cells and logs it as an error.
-- ``autograder.export.StatusCsvExportPlugin`` writes nbgrader's grades CSV plus a ``status``
+- ``autograder.nbgrader_ext.export.StatusCsvExportPlugin`` writes nbgrader's grades CSV plus a ``status``
   column, which also names submissions that nbgrader failed on entirely.
 """
 from __future__ import annotations
@@ -187,8 +187,8 @@ class GradeWithHiddenSuites(NbGraderPreprocessor):
         student, assignment, notebook = info["student"], info["assignment"], info["notebook"]
         unreadable = (nb.metadata.get(META_KEY) or {}).get("unreadable")
 
-        from .grading import available_suites, grade_notebook
-        from .report import NotebookReport
+        from autograder.engine.grading import available_suites, grade_notebook
+        from autograder.engine.report import NotebookReport
 
         if not unreadable and (assignment, notebook) not in available_suites() and self.fallback_to_kernel:
             self.log.warning("No hidden suite for %s/%s: executing it in a kernel (nbgrader's Execute)",

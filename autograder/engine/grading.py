@@ -15,18 +15,19 @@ from cs231n_lib.notebook_cells import grade_id, load_notebook_cells, read_notebo
 
 from .assignments import load_assignment
 from .report import NotebookReport, split_points
-from .sandbox import Limits, Worker
+from autograder.sandbox import Limits, Worker
 from .submission import SubmissionError, plan_cells, read_notebook
 from .suite import SuiteRunner
 
-SUITES_DIR = Path(__file__).resolve().parent / "suites"
+SUITES_DIR = Path(__file__).resolve().parents[1] / "suites"
 
 
 def available_suites() -> dict[tuple[str, str], str]:
     """``(assignment, notebook) -> module name`` for every hidden suite on disk."""
     found = {}
-    for path in sorted(SUITES_DIR.glob("*/test_*.py")):
-        found[(path.parent.name, path.stem[len("test_"):])] = f"autograder.suites.{path.parent.name}.{path.stem}"
+    for path in sorted(SUITES_DIR.glob("*/*.py")):
+        if path.parent.name != "kit" and not path.name.startswith("_"):
+            found[(path.parent.name, path.stem)] = f"autograder.suites.{path.parent.name}.{path.stem}"
     return found
 
 

@@ -1,4 +1,4 @@
-"""``python -m autograder.benchmark``: grading time per assignment-1 submission (not a test).
+"""``python -m autograder.tools.benchmark``: grading time per assignment-1 submission (not a test).
 
 Builds a scratch course in ``build/benchmark-course/`` with ``--submissions`` students (a mix
 of correct solutions, untouched releases and solutions with one bug), then measures wall time of
@@ -13,8 +13,8 @@ of correct solutions, untouched releases and solutions with one bug), then measu
 mix is interleaved, so any N keeps it) and ``--extrapolate`` also prints the estimate for all.
 Both nbgrader runs use an empty data folder (``CS231N_DATA``), as CI does.
 
-    python -m autograder.benchmark                      # (a), (b) and (c) on 20 submissions
-    python -m autograder.benchmark --stock-submissions 5 --extrapolate
+    python -m autograder.tools.benchmark                      # (a), (b) and (c) on 20 submissions
+    python -m autograder.tools.benchmark --stock-submissions 5 --extrapolate
 
 (b) runs ``--repeat`` times (default 3, median reported); (a) and (c) run once. Grading in (b)
 uses the grading processes of ``GradeWithHiddenSuites`` (one per core by default).
@@ -131,7 +131,7 @@ def stock_totals(workspace: Path, students) -> dict[str, float]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.benchmark", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.tools.benchmark", description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=20, help="submissions for (a) and (b) (default 20)")
     parser.add_argument("--stock-submissions", type=int, default=None,
                         help="submissions for the stock path (c) (default: --submissions; several minutes "
@@ -158,7 +158,7 @@ def main(argv=None) -> int:
         # (a) the engine, in this process
         from tqdm import tqdm
 
-        from .grading import grade_notebook
+        from autograder.engine.grading import grade_notebook
         per_submission = []
         with tqdm(students, desc="(a) grade_notebook", unit="sub") as bar:
             for student, _ in bar:

@@ -1,9 +1,9 @@
 """Hidden suite of assignment1/svm.ipynb: SVM losses, LinearClassifier.train and predict."""
 import numpy as np
 
-from autograder.suite import graded
-from autograder.suites.checks import as_array, assert_close
-from autograder.suites.linear_losses import add_loss_tests
+from autograder.engine.suite import graded
+from autograder.suites.kit.checks import as_array, assert_close
+from autograder.suites.kit.linear_losses import add_loss_tests
 
 NOTEBOOK = "svm"
 SETUP_CELLS = ["svm_imports", "LinearClassifier", "LinearSVM"]

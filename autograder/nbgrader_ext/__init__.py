@@ -1,0 +1,1 @@
+"""The nbgrader plug-ins: autograde preprocessors and exporter, export status column."""

@@ -1,0 +1,12 @@
+"""The contained worker: where student code runs, and the only way the grader talks to it.
+
+- :mod:`.launcher`: the grader side (``Worker``, ``Limits``): start, call, time limits, stop.
+- :mod:`.worker`: the worker process itself (``python -m autograder.sandbox.worker``).
+- :mod:`.protocol`: the plain-data wire format; decoding is the security gate.
+- :mod:`.processes`: the process table and the killing of a worker's whole tree.
+
+This package knows nothing of grading: it runs code and moves plain data.
+"""
+from .launcher import REPO_ROOT, TOKEN_VAR, ExecResult, Limits, StudentError, Worker, WorkerFailed
+
+__all__ = ["REPO_ROOT", "TOKEN_VAR", "ExecResult", "Limits", "StudentError", "Worker", "WorkerFailed"]

@@ -1,0 +1,1 @@
+"""Everyday tools: the demo course, the grading benchmark, the notebook runner."""
