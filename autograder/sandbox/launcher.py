@@ -248,6 +248,22 @@ class Worker:
         return self._value(self._request({"op": "call", "target": target, "method": method,
                                           "args": list(args), "kwargs": kwargs}))
 
+    def call_echo(self, target: str | Handle, *args, method: str | None = None, **kwargs):
+        """Like :meth:`call`, and also send back the arguments as they are after the call.
+
+        Returns ``(result, args_after, kwargs_after)``: the grader compares them with what it
+        sent to decide "inputs unchanged" on its own side (the worker is not trusted to).
+        """
+        value = self._value(self._request({"op": "call", "target": target, "method": method,
+                                           "args": list(args), "kwargs": kwargs, "echo_args": True}))
+        if not (isinstance(value, dict) and set(value) == {"$result", "$args", "$kwargs"}
+                and isinstance(value["$args"], list) and isinstance(value["$kwargs"], dict)):
+            raise ProtocolError("malformed reply to a call that echoes its arguments")
+        for v in [value["$result"], *value["$args"], *value["$kwargs"].values()]:
+            if isinstance(v, Handle):
+                self._issued.add(v)
+        return value["$result"], value["$args"], value["$kwargs"]
+
     def getattr(self, target: Handle | None, name: str):
         """``target.name`` in the worker; with target None, the namespace variable ``name``."""
         return self._value(self._request({"op": "getattr", "target": target, "name": name}))

@@ -5,7 +5,7 @@ responses leave on fd 4 (see :mod:`autograder.sandbox.protocol`); fd 0 is /dev/n
 to an output file, so student prints never mix with the protocol. Requests::
 
     {"id", "op": "exec", "label", "source"}          run source in the student namespace
-    {"id", "op": "call", "target", "method", "args", "kwargs"}
+    {"id", "op": "call", "target", "method", "args", "kwargs"[, "echo_args": true]}
     {"id", "op": "getattr", "target", "name"}        target: Handle, or None = namespace
     {"id", "op": "setattr", "target", "name", "value"}
     {"id", "op": "seed", "seed"} / {"id", "op": "ping"}
@@ -185,7 +185,11 @@ class Session:
             fn = getattr(fn, req["method"])
         args = self.resolve(req.get("args", []))
         kwargs = self.resolve(req.get("kwargs", {}))
-        return to_wire(fn(*args, **kwargs), self.handles)
+        result = to_wire(fn(*args, **kwargs), self.handles)
+        if req.get("echo_args"):  # the arguments as they are after the call (judged by the grader)
+            return {"$result": result, "$args": [to_wire(a, self.handles) for a in args],
+                    "$kwargs": {k: to_wire(v, self.handles) for k, v in kwargs.items()}}
+        return result
 
     def op_getattr(self, req):
         obj = self.target(req["target"])
