@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
 import secrets
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from autograder.sandbox import Limits, Worker
 from .submission import SubmissionError, plan_cells, read_notebook
 from .suite import SuiteRunner
 
+log = logging.getLogger("autograder")
 SUITES_DIR = Path(__file__).resolve().parents[1] / "suites"
 
 
@@ -109,7 +111,11 @@ def grade_notebook(submission, assignment: str | None = None, notebook: str | No
         runner = SuiteRunner(suite, plan, lambda: Worker(limits), reference(report.assignment, report.notebook),
                              seed, report.notebook, limits.submission_seconds)
         report.tests = runner.run()
+        report.grader_errors, report.containment = runner.grader_errors, runner.containment
+        report.notices = {f"test_{gid}": [note] for gid, note in plan.notices.items()}
         split_points(report.tests, points_by_cell(source_nb))
+        for text in report.grader_errors:
+            log.error("grader error while grading %s:\n%s", report.path, text)
     except SubmissionError as err:
         report.error = str(err)
     except Exception as err:  # the grader itself broke: say so, never a silent zero

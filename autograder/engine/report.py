@@ -20,6 +20,8 @@ class TestResult:
     score: float = 0.0
     max_score: float = 0.0
     weight: float = 1.0
+    gated: bool = False  # runs only after other tests passed (gate= / needs= in the suite)
+    status: str = ""     # "passed", "failed", "not checked" (an earlier test failed) or "grader error"
 
     def to_gradescope(self) -> dict:
         return {"name": f"{self.function}: {self.name}", "score": round(self.score, 4),
@@ -37,6 +39,14 @@ class NotebookReport:
     tests: list[TestResult] = field(default_factory=list)
     error: str | None = None     # set when the notebook could not be graded at all
     seconds: float = 0.0
+    notices: dict[str, list[str]] = field(default_factory=dict)  # grade_id -> notes for the student
+    grader_errors: list[str] = field(default_factory=list)       # tracebacks for the instructor
+    containment: object = None   # the sandbox layers that were active (from the worker)
+
+    @property
+    def needs_review(self) -> bool:
+        """True when a person must look: the notebook was not graded, or the grader failed on a test."""
+        return bool(self.error or self.grader_errors)
 
     @property
     def score(self) -> float:
@@ -57,7 +67,11 @@ class NotebookReport:
     def to_gradescope(self) -> dict:
         doc = {"score": round(self.score, 4), "max_score": round(self.max_score, 4),
                "tests": [t.to_gradescope() for t in self.tests], "execution_time": round(self.seconds, 3),
-               "extra_data": {"assignment": self.assignment, "notebook": self.notebook, "seed": self.seed}}
+               "extra_data": {"assignment": self.assignment, "notebook": self.notebook, "seed": self.seed,
+                              "needs_review": self.needs_review}}
+        notes = [n for ns in self.notices.values() for n in ns]
+        if notes:
+            doc["output"] = "\n".join(notes)
         if self.error:
             doc["error"] = self.error
             doc["output"] = f"This notebook could not be graded: {self.error}"
@@ -68,10 +82,13 @@ class NotebookReport:
         lines = []
         if self.error:
             lines.append(f"Not graded: {self.error}")
+        for gid, notes in self.notices.items():
+            if grade_id is None or gid == grade_id:
+                lines.extend(f"Note: {n}" for n in notes)
         for t in self.tests:
             if grade_id is not None and t.grade_id != grade_id:
                 continue
-            mark = "PASS" if t.passed else "FAIL"
+            mark = {"not checked": "SKIP", "grader error": "ERROR"}.get(t.status, "PASS" if t.passed else "FAIL")
             line = f"[{mark}] {t.function}: {t.name} ({t.score:.2f} / {t.max_score:.2f})"
             if not t.passed and t.output:
                 line += "\n       " + t.output.replace("\n", "\n       ")

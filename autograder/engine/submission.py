@@ -41,6 +41,7 @@ class CellPlan:
     cells: list[tuple[str, str]] = field(default_factory=list)   # (grade_id, source)
     problems: dict[str, str] = field(default_factory=dict)        # solution grade_id -> message
     sources: dict[str, str] = field(default_factory=dict)         # solution grade_id -> student source
+    notices: dict[str, str] = field(default_factory=dict)         # solution grade_id -> note (graded anyway)
 
 
 def plan_cells(source_nb, submission_nb, setup_ids, solution_ids) -> CellPlan:
@@ -77,7 +78,8 @@ def plan_cells(source_nb, submission_nb, setup_ids, solution_ids) -> CellPlan:
                 plan.problems[gid] = f"the solution cell '{gid}' was turned into a {chosen.get('cell_type')} cell"
                 continue
             if len(copies) > 1:
-                plan.problems[gid + ":duplicate"] = f"'{gid}' appears {len(copies)} times; the last copy was graded"
+                plan.notices[gid] = (f"the solution cell '{gid}' appears {len(copies)} times in your notebook; "
+                                     "the last copy was graded")
             try:
                 src = cell_source(chosen)
             except (AttributeError, TypeError):

@@ -2,7 +2,8 @@
 import numpy as np
 
 from autograder.engine.suite import graded
-from autograder.suites.kit.checks import as_array, assert_close, assert_does_not_call, assert_max_loops
+from autograder.suites.kit.checks import (as_array, as_dict, as_list, assert_close, assert_does_not_call,
+                                          assert_max_loops)
 
 NOTEBOOK = "knn"
 SETUP_CELLS = ["knn_imports", "KNearestNeighbor"]
@@ -11,27 +12,6 @@ SOLUTION_CELLS = ["compute_distances_two_loops", "predict_labels", "compute_dist
 
 SHAPES = [(1, 4, 1), (5, 9, 3), (17, 40, 12), (30, 60, 48)]   # (num_test, num_train, D)
 DIST_TOL = 1e-7
-FORBIDDEN = {"norm", "cdist", "pdist", "distance_matrix", "euclidean_distances"}
-
-# Runs in the worker: does a distance method change X or the memorized training data?
-MUTATION_HELPER = '''
-def _grader_dist_mutates(method, X_train, y_train, X):
-    import numpy
-    knn = KNearestNeighbor()
-    knn.train(X_train, y_train)
-    before = (X.copy(), X_train.copy())
-    getattr(knn, method)(X)
-    return [bool(not numpy.array_equal(X, before[0])), bool(not numpy.array_equal(knn.X_train, before[1]))]
-
-
-def _grader_votes_mutate(y_train, dists, k):
-    import numpy
-    knn = KNearestNeighbor()
-    knn.train(numpy.zeros((len(y_train), 1)), y_train)
-    before = dists.copy()
-    knn.predict_labels(dists, k=k)
-    return bool(not numpy.array_equal(dists, before))
-'''
 
 # Runs in the worker: cross-validation with the other graded methods replaced by simple correct
 # versions, so that a bug in the distances or the vote costs points there and not here.
@@ -69,52 +49,70 @@ def fitted(module, X_train, y_train):
     return knn
 
 
-def add_distance_tests(method: str, max_loops: int):
+def add_distance_tests(method: str, max_loops: int, forbidden: set[str]):
     cell, function = f"test_{method}", f"KNearestNeighbor.{method}"
 
-    @graded(cell, function, 2)
+    def define(weight, fn, suffix, gate=()):
+        fn.__name__ = f"test_{method}_{suffix}"
+        globals()[fn.__name__] = graded(cell, function, weight, gate=gate)(fn)
+        return fn
+
+    def distances(module, X_train, X):
+        return getattr(fitted(module, X_train, np.arange(len(X_train)) % 3), method)(X)
+
     def matches(student, ref, rng):
         """Do the distances match the reference on random data of several shapes (incl. one test point, D = 1)?"""
         for num_test, num_train, D in SHAPES:
             X_train, X = 10 * rng.standard_normal((num_train, D)), 10 * rng.standard_normal((num_test, D))
-            y_train = rng.integers(0, 3, num_train)
-            got = as_array(getattr(fitted(student, X_train, y_train), method)(X), f"{method}(X)",
-                           (num_test, num_train), "f")
-            want = ref.KNearestNeighbor.compute_distances_two_loops(fitted(ref, X_train, y_train), X)
+            got = as_array(distances(student, X_train, X), f"{method}(X)", (num_test, num_train), "f")
+            want = ref.KNearestNeighbor.compute_distances_two_loops(fitted(ref, X_train, np.arange(num_train) % 3), X)
             assert_close(got, want, DIST_TOL, "the distances", f"for num_test={num_test}, num_train={num_train}, D={D}")
+    define(2, matches, "matches")
 
-    def require_working(student, ref, rng):
-        X_train, X = rng.standard_normal((6, 3)), rng.standard_normal((2, 3))
-        got = getattr(fitted(student, X_train, np.arange(6) % 2), method)(X)
-        want = ref.KNearestNeighbor.compute_distances_two_loops(fitted(ref, X_train, np.arange(6) % 2), X)
-        assert_close(as_array(got, f"{method}(X)", (2, 6), "f"), want, DIST_TOL, "the distances",
-                     "on a small problem (checked before this property)")
+    def coincident(student, ref, rng):
+        """Are distances between equal and nearly equal points >= 0, about 0, and never NaN?"""
+        X_train = 100.0 + 10.0 * rng.standard_normal((40, 30))
+        rows = rng.permutation(40)[:24]
+        X = X_train[rows].copy()
+        X[12:] += 1e-9 * rng.standard_normal((12, 30))          # near-coincident: distance ~ 5e-9
+        got = as_array(distances(student, X_train, X), f"{method}(X)", (24, 40), "f")
+        assert not np.any(np.isnan(got)), (
+            f"{method} returns NaN for points that coincide with training points: rounding can make a "
+            "squared distance of 0 slightly negative; clamp it at 0 before the square root")
+        assert np.all(got >= 0), f"{method} returns negative distances"
+        near = got[np.arange(24), rows]
+        assert np.all(near < 1e-3), (f"the distance between a point and its copy should be about 0, "
+                                     f"got up to {near.max():.3g}")
+        want = ref.KNearestNeighbor.compute_distances_two_loops(fitted(ref, X_train, np.arange(40) % 3), X)
+        far = np.ones(got.shape, dtype=bool)
+        far[np.arange(24), rows] = False
+        assert_close(got[far], want[far], DIST_TOL, "the distances between distinct points", "(coincident-points test)")
+    define(1, coincident, "coincident")
 
-    @graded(cell, function, 1)
-    def inputs(student, ref, worker, rng):
+    def inputs(student, rng):
         """Are X and the memorized training data left unchanged?"""
-        require_working(student, ref, rng)
-        worker.exec("grader_helpers", MUTATION_HELPER)
         X_train, X = rng.standard_normal((12, 5)), rng.standard_normal((4, 5))
-        changed_x, changed_train = student._grader_dist_mutates(method, X_train, np.arange(12) % 3, X)
-        assert not changed_x, f"{method} changed its input X"
-        assert not changed_train, f"{method} changed self.X_train"
+        knn = fitted(student, X_train, np.arange(12) % 3)
+        _, after, _ = knn._echo(method, X.copy())
+        same = isinstance(after[0], np.ndarray) and after[0].shape == X.shape and np.array_equal(after[0], X)
+        assert same, f"{method} changed its input X; work on copies"
+        kept = knn._get("X_train")
+        same = isinstance(kept, np.ndarray) and kept.shape == X_train.shape and np.array_equal(kept, X_train)
+        assert same, f"{method} changed self.X_train; work on copies"
+    define(1, inputs, "inputs", gate=matches)
 
-    @graded(cell, function, 1)
-    def structure(student, ref, source, rng):
+    def structure(source):
         """Does it use the number of loops its name promises, and no library distance function?"""
-        require_working(student, ref, rng)
         assert_max_loops(source, method, max_loops, method)
-        assert_does_not_call(source, method, FORBIDDEN, method)
-
-    for fn, suffix in [(matches, "matches"), (inputs, "inputs"), (structure, "structure")]:
-        fn.__name__ = f"test_{method}_{suffix}"
-        globals()[fn.__name__] = fn
+        assert_does_not_call(source, method, forbidden, method)
+    define(1, structure, "structure", gate=matches)
 
 
-add_distance_tests("compute_distances_two_loops", 2)
-add_distance_tests("compute_distances_one_loop", 1)
-add_distance_tests("compute_distances_no_loops", 0)
+LIBRARY = {"norm", "cdist", "pdist", "distance_matrix", "euclidean_distances", "pairwise_distances"}
+add_distance_tests("compute_distances_two_loops", 2, LIBRARY)
+add_distance_tests("compute_distances_one_loop", 1, LIBRARY | {"compute_distances_two_loops"})
+add_distance_tests("compute_distances_no_loops", 0,
+                   LIBRARY | {"compute_distances_two_loops", "compute_distances_one_loop"})
 
 VOTE = "KNearestNeighbor.predict_labels"
 
@@ -137,20 +135,28 @@ def test_votes_match_reference(student, ref, rng):
         assert wrong == 0, f"with k={k}, {wrong} of {num_test} predicted labels are wrong"
 
 
+def tie_case(rng, nearest_first):
+    """y_train and one row of distances whose k = len(nearest_first) nearest labels are
+    ``nearest_first`` (in order of distance), the other training points far away."""
+    k, num_train = len(nearest_first), 12
+    y_train = np.empty(num_train, dtype=np.int64)
+    order = rng.permutation(num_train)
+    y_train[order[:k]] = nearest_first
+    y_train[order[k:]] = max(nearest_first) + 1 + rng.integers(0, 3, num_train - k)
+    dists = np.empty((1, num_train))
+    dists[0, order] = np.arange(num_train) + 1.0
+    return y_train, dists
+
+
 @graded("test_predict_labels", VOTE, 1)
 def test_vote_ties_go_to_smaller_label(student, rng):
-    """Is a tie in the vote broken toward the smaller label?"""
-    labels = rng.permutation(np.arange(2, 8))                 # six distinct labels
-    y_train = np.repeat(labels, 2)                            # each label twice
-    order = np.argsort(rng.random(12))
-    dists = np.empty((1, 12))
-    dists[0, order] = np.arange(12) + 1.0
-    for k in [2, 4, 6]:
-        nearest = y_train[order[:k]]
-        values, counts = np.unique(nearest, return_counts=True)
-        want = int(values[counts == counts.max()].min())
-        got = as_array(votes(student, y_train, dists, k), "predict_labels(dists, k)", (1,))
-        assert int(got[0]) == want, f"k={k}: the votes {sorted(nearest.tolist())} should give label {want}, got {int(got[0])}"
+    """Is a tie in the vote broken toward the smaller label (not the nearest, not the larger)?"""
+    a, b, c = np.sort(rng.choice(np.arange(1, 20), 3, replace=False))
+    for nearest_first, want in [([b, a], a), ([c, b, a], a), ([a, b, b, a], a), ([b, a, a, b], a)]:
+        y_train, dists = tie_case(rng, nearest_first)
+        got = as_array(votes(student, y_train, dists, len(nearest_first)), "predict_labels(dists, k)", (1,))
+        assert int(got[0]) == want, (f"k={len(nearest_first)}: the nearest labels are {[int(v) for v in nearest_first]} "
+                                     f"(nearest first), a tie; it should go to the smaller label {want}, got {int(got[0])}")
 
 
 @graded("test_predict_labels", VOTE, 1)
@@ -165,15 +171,18 @@ def test_votes_use_k(student, rng):
     assert np.all(got_all == 3), "with k=num_train every test point should get the majority label of all training points"
 
 
-@graded("test_predict_labels", VOTE, 1)
-def test_votes_types_and_inputs(student, ref, worker, rng):
+@graded("test_predict_labels", VOTE, 1, gate=test_votes_match_reference)
+def test_votes_types_and_inputs(student, ref, rng):
     """Are the labels integers of shape (num_test,), and is dists left unchanged?"""
     y_train = rng.integers(0, 4, 10)
     dists = rng.random((7, 10))
-    got = as_array(votes(student, y_train, dists, 3), "predict_labels(dists, k=3)", (7,), "iu")
-    assert np.array_equal(got, votes(ref, y_train, dists, 3)), "predict_labels(dists, k=3) gives wrong labels"
-    worker.exec("grader_helpers", MUTATION_HELPER)
-    assert not student._grader_votes_mutate(y_train, dists, 3), "predict_labels changed dists"
+    knn = fitted(student, np.zeros((10, 1)), y_train)
+    got, after, _ = knn._echo("predict_labels", dists.copy(), k=3)
+    got = as_array(got, "predict_labels(dists, k=3)", (7,))
+    assert got.dtype.kind in "iu", (f"predict_labels returns labels of dtype {got.dtype}; labels are integers "
+                                    "(np.zeros(num_test) makes floats: use np.zeros(num_test, dtype=np.int64))")
+    same = isinstance(after[0], np.ndarray) and after[0].shape == dists.shape and np.array_equal(after[0], dists)
+    assert same, "predict_labels changed dists; work on a copy"
 
 
 CV = "cross_validate_knn"
@@ -191,13 +200,11 @@ def test_cv_matches_reference(student, ref, worker, rng):
     worker.exec("grader_oracle", ORACLE_HELPER)
     for n, folds, ks in [(53, 5, [1, 3, 7]), (40, 4, [2, 5])]:
         X, y = cv_data(rng, n)
-        got = student._grader_cv_with_oracle(X, y, ks, folds)
+        got = as_dict(student._grader_cv_with_oracle(X, y, ks, folds), "the result of cross_validate_knn", ks)
         want = ref.cross_validate_knn(X, y, ks, folds)
-        assert isinstance(got, dict), f"cross_validate_knn should return a dict, got {type(got).__name__}"
-        assert sorted(got) == sorted(ks), f"the keys should be the k_choices {ks}, got {sorted(got)}"
         for k in ks:
-            assert len(got[k]) == folds, f"k={k}: expected {folds} accuracies (one per fold), got {len(got[k])}"
-            assert_close(got[k], want[k], 1e-12, f"the fold accuracies for k={k}",
+            accuracies = as_list(got[k], f"the accuracies for k={k}", folds)
+            assert_close(accuracies, want[k], 1e-12, f"the fold accuracies for k={k}",
                          f"(N={n}, num_folds={folds}; folds from np.array_split in order)")
 
 
@@ -206,6 +213,6 @@ def test_cv_uneven_folds(student, ref, worker, rng):
     """With N not divisible by num_folds, are the folds those of np.array_split (sizes differ by one)?"""
     worker.exec("grader_oracle", ORACLE_HELPER)
     X, y = cv_data(rng, 23)
-    got = student._grader_cv_with_oracle(X, y, [1], 4)
+    got = as_dict(student._grader_cv_with_oracle(X, y, [1], 4), "the result of cross_validate_knn", [1])
     want = ref.cross_validate_knn(X, y, [1], 4)
-    assert_close(got.get(1, []), want[1], 1e-12, "the fold accuracies", "(N=23 in 4 folds of sizes 6, 6, 6, 5)")
+    assert_close(as_list(got[1], "the accuracies for k=1", 4), want[1], 1e-12, "the fold accuracies", "(N=23 in 4 folds of sizes 6, 6, 6, 5)")

@@ -1,8 +1,10 @@
 """Hidden suite of assignment1/svm.ipynb: SVM losses, LinearClassifier.train and predict."""
+import secrets
+
 import numpy as np
 
 from autograder.engine.suite import graded
-from autograder.suites.kit.checks import as_array, assert_close
+from autograder.suites.kit.checks import as_array, as_list, as_pair, assert_close
 from autograder.suites.kit.linear_losses import add_loss_tests
 
 NOTEBOOK = "svm"
@@ -13,21 +15,51 @@ add_loss_tests(globals(), "svm_loss_naive", "test_svm_loss_naive", vectorized=Fa
 add_loss_tests(globals(), "svm_loss_vectorized", "test_svm_loss_vectorized", vectorized=True)
 
 # A LinearClassifier whose loss is known: 0.5 * ||W - T||^2 with gradient W - T. It records what
-# train() hands to it. Defined in the worker after the student's cells; row i of X carries i in column 0.
+# train() hands to it. Defined in the worker after the student's cells, under a name drawn afresh
+# for every run (so train() cannot recognise it by name); row i of X carries i in column 0.
 PROBE = '''
-class _GraderProbe(LinearClassifier):
+class {name}(LinearClassifier):
     def loss(self, X_batch, y_batch, reg):
-        self.calls.append({"ids": [int(v) for v in X_batch[:, 0]], "y": [int(v) for v in y_batch],
-                           "reg": float(reg), "W": self.W.copy()})
+        self.calls.append({{"ids": [int(v) for v in X_batch[:, 0]], "y": [int(v) for v in y_batch],
+                           "reg": float(reg), "W": self.W.copy()}})
         diff = self.W - self.target
         return float(0.5 * (diff * diff).sum()), diff
 
 
-def _grader_probe(W, target):
-    probe = _GraderProbe()
+def {name}_make(W, target):
+    probe = {name}()
     probe.W, probe.target, probe.calls = W, target, []
     return probe
 '''
+
+# Trains a real LinearSVM, with a correct svm_loss_vectorized swapped in for the call, so that a
+# mistake in the student's loss is not charged to train() (it is graded in its own cell).
+REAL_TRAIN = '''
+def {name}(X, y, kwargs):
+    import numpy
+    def svm_loss_vectorized(W, X, y, reg):
+        n = X.shape[0]
+        scores = X.dot(W)
+        margins = numpy.maximum(0, scores - scores[numpy.arange(n), y][:, None] + 1)
+        margins[numpy.arange(n), y] = 0
+        coeff = (margins > 0).astype(float)
+        coeff[numpy.arange(n), y] = -coeff.sum(axis=1)
+        return margins.sum() / n + 0.5 * reg * numpy.sum(W * W), X.T.dot(coeff) / n + reg * W
+    saved = globals().get("svm_loss_vectorized")
+    globals()["svm_loss_vectorized"] = svm_loss_vectorized
+    try:
+        clf = LinearSVM()
+        history = clf.train(X, y, **kwargs)
+        return clf.W, history
+    finally:
+        globals()["svm_loss_vectorized"] = saved
+'''
+
+
+def fresh_name() -> str:
+    return "_" + secrets.token_hex(6)
+
+
 TRAIN = "LinearClassifier.train"
 
 
@@ -38,10 +70,11 @@ def probe_data(rng, N=40, D=5, C=3):
 
 
 def trained_probe(student, worker, rng, W=None, **kwargs):
-    worker.exec("grader_probe", PROBE)
+    name = fresh_name()
+    worker.exec("grader_probe", PROBE.format(name=name))
     X, y = probe_data(rng)
     target = rng.standard_normal((X.shape[1], 3))
-    probe = student._grader_probe(W, target)
+    probe = getattr(student, f"{name}_make")(W, target)
     history = probe.train(X, y, **kwargs)
     return probe, history, X, y, target
 
@@ -51,7 +84,7 @@ def test_train_minibatches(student, worker, rng):
     """Does every step use a minibatch of batch_size examples, with the labels of the same rows?"""
     probe, _, X, y, _ = trained_probe(student, worker, rng, W=np.zeros((5, 3)), learning_rate=0.1,
                                       reg=0.5, num_iters=7, batch_size=6)
-    calls = probe._get("calls")
+    calls = as_list(probe._get("calls"), "the calls of self.loss")
     assert len(calls) == 7, f"train should call self.loss once per iteration (num_iters=7), called it {len(calls)} times"
     for c in calls:
         assert len(c["ids"]) == 6, f"each minibatch should hold batch_size=6 examples, got {len(c['ids'])}"
@@ -69,6 +102,7 @@ def test_train_update_rule(student, worker, rng):
     want = target + (W0 - target) * (1 - 0.3) ** 5
     assert_close(as_array(probe._get("W"), "self.W"), want, 1e-9, "self.W after 5 steps of learning_rate 0.3",
                  "(each step should be W -= learning_rate * grad)")
+    history = as_list(history, "the loss history returned by train", 5)
     assert all(b < a for a, b in zip(history, history[1:])), "the loss should go down at every step of this convex problem"
 
 
@@ -79,7 +113,7 @@ def test_train_reg_and_history(student, worker, rng):
                                                  reg=0.37, num_iters=4, batch_size=5)
     calls = probe._get("calls")
     assert [c["reg"] for c in calls] == [0.37] * 4, "train should pass its reg argument to self.loss"
-    assert isinstance(history, list) and len(history) == 4, "train should return a list with one loss per iteration"
+    history = as_list(history, "the loss history returned by train (one loss per iteration)", 4)
     want = [0.5 * float(np.sum((np.asarray(c["W"]) - target) ** 2)) for c in calls]
     assert_close(history, want, 1e-12, "loss_history", "(it should hold the loss of every iteration)")
 
@@ -92,6 +126,35 @@ def test_train_initialization(student, worker, rng):
     assert 0 < np.std(W) < 0.01, f"initial weights should be small random numbers (0.001 * randn), std is {np.std(W):.2g}"
     probe.train(X, y, learning_rate=0.0, num_iters=1, batch_size=5)
     assert np.array_equal(probe._get("W"), W), "a second call of train should continue from the current W"
+
+
+def blobs(rng, N=150, D=6, C=3):
+    """Three well-separated classes, with a bias column: any working SGD separates them."""
+    centers = 4.0 * rng.standard_normal((C, D - 1))
+    y = rng.permutation(np.arange(N) % C)
+    X = np.hstack([centers[y] + 0.5 * rng.standard_normal((N, D - 1)), np.ones((N, 1))])
+    return X, y
+
+
+@graded("test_LinearClassifier_train", TRAIN, 2)
+def test_train_real_classifier(student, ref, worker, rng):
+    """Does train fit a real LinearSVM as well as the reference does (same data and settings)?"""
+    X, y = blobs(rng)
+    kwargs = dict(learning_rate=1e-2, reg=1e-3, num_iters=150, batch_size=30)
+    name = fresh_name()
+    worker.exec("grader_real_train", REAL_TRAIN.format(name=name))
+    W, history = as_pair(getattr(student, name)(X, y, kwargs), "train on a LinearSVM (W and loss history)")
+    W = as_array(W, "self.W after train", (X.shape[1], 3), "f")
+    history = as_list(history, "the loss history returned by train", 150)
+    ref_clf = ref.LinearSVM()
+    ref_clf.train(X, y, **kwargs)
+    want = float(np.mean(np.argmax(X @ ref_clf.W, axis=1) == y))
+    got = float(np.mean(np.argmax(X @ W, axis=1) == y))
+    assert got >= min(0.9, want - 0.05), (f"after train(learning_rate=1e-2, reg=1e-3, num_iters=150, batch_size=30) "
+                                          f"on three well-separated classes, the training accuracy is {got:.2f}; "
+                                          f"the reference reaches {want:.2f}")
+    assert all(np.isfinite(v) for v in history), "the loss history contains inf or nan"
+    assert np.mean(history[-20:]) < np.mean(history[:20]), "the loss history should go down while training"
 
 
 PREDICT = "LinearClassifier.predict"
@@ -113,9 +176,11 @@ def test_predict_argmax(student, rng):
         assert wrong == 0, f"predict gives a class other than the highest-scoring one for {wrong} of {N} rows"
 
 
-@graded("test_LinearClassifier_predict", PREDICT, 1)
+@graded("test_LinearClassifier_predict", PREDICT, 1, gate=test_predict_argmax)
 def test_predict_dtype(student, rng):
     """Are the predictions integer labels of shape (N,)?"""
     W, X = rng.standard_normal((6, 3)), rng.standard_normal((9, 6))
-    pred = as_array(svm_with_weights(student, W).predict(X), "predict(X)", (9,), "iu")
+    pred = as_array(svm_with_weights(student, W).predict(X), "predict(X)", (9,))
+    assert pred.dtype.kind in "iu", (f"predict returns labels of dtype {pred.dtype}; labels are integers "
+                                     "(np.zeros(X.shape[0]) makes floats: use np.argmax, or dtype=np.int64)")
     assert np.array_equal(pred, np.argmax(X @ W, axis=1)), "predict(X) gives wrong labels"

@@ -4,11 +4,11 @@ Every tolerance is a relative error (``cs231n_lib.rel_error``) stated at the cal
 """
 from __future__ import annotations
 
-import ast
-
 import numpy as np
 
 from cs231n_lib.gradient_check import rel_error
+
+from .source_analysis import CellCode
 
 
 def as_array(value, what: str, shape=None, dtype_kind: str | None = None) -> np.ndarray:
@@ -28,13 +28,39 @@ def as_pair(value, what: str):
     return value
 
 
-def as_float(value, what: str) -> float:
+def as_number(value, what: str) -> float:
+    """A real number (a Python number or a one-element float array), possibly inf or nan."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind == "f":
-        value, ok = float(value), True
+        value, ok = float(value.reshape(())), True
     assert ok, f"{what} should be a number, got {type(value).__name__}"
-    assert np.isfinite(value), f"{what} is {value}, not a finite number"
     return float(value)
+
+
+def as_float(value, what: str) -> float:
+    """A finite real number."""
+    value = as_number(value, what)
+    assert np.isfinite(value), f"{what} is {value}, not a finite number"
+    return value
+
+
+def as_dict(value, what: str, keys=None) -> dict:
+    """A dict (with exactly ``keys``, compared as a set, if given)."""
+    assert isinstance(value, dict), f"{what} should be a dict, got {type(value).__name__}"
+    if keys is not None:
+        got, want = set(value), set(keys)
+        assert got == want, f"{what} should have the keys {sorted(want, key=repr)}, got {sorted(got, key=repr)}"
+    return value
+
+
+def as_list(value, what: str, length: int | None = None) -> list:
+    """A list or tuple (or 1-d array) of ``length`` items, returned as a list."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
+    assert isinstance(value, (list, tuple)), f"{what} should be a list, got {type(value).__name__}"
+    if length is not None:
+        assert len(value) == length, f"{what} should hold {length} items, got {len(value)}"
+    return list(value)
 
 
 def assert_close(got, want, tol: float, what: str, context: str = "") -> None:
@@ -50,59 +76,28 @@ def assert_close(got, want, tol: float, what: str, context: str = "") -> None:
         assert err < tol, f"{what} differs from the expected values{where} (max relative error {err:.1e} > {tol:.0e})"
 
 
-def function_node(source: str, name: str):
-    """The ``def name`` node in a cell's source, or None."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            return node
-    return None
-
-
-LOOPS = (ast.For, ast.While, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-def loop_depth(node) -> int:
-    """Deepest nesting of Python loops (and comprehensions) inside ``node``."""
-    def depth(n, here=0):
-        best = here
-        for child in ast.iter_child_nodes(n):
-            best = max(best, depth(child, here + isinstance(child, LOOPS)))
-        return best
-    return depth(node)
-
-
-def called_names(node) -> set[str]:
-    """Names of everything called inside ``node`` (``np.linalg.norm`` -> {"norm", "linalg.norm", ...})."""
-    names = set()
-    for n in ast.walk(node):
-        if isinstance(n, ast.Call):
-            f = n.func
-            parts = []
-            while isinstance(f, ast.Attribute):
-                parts.append(f.attr)
-                f = f.value
-            if isinstance(f, ast.Name):
-                parts.append(f.id)
-            names.update(parts)
-    return names
+def _analysed(source: str, name: str) -> CellCode:
+    code = CellCode(source)
+    assert code.readable, "your cell has a syntax error, so its structure cannot be checked"
+    assert code.defines(name), f"could not find `def {name}` in your cell"
+    hidden = code.opaque_calls(name)
+    assert not hidden, (f"{name} uses {', '.join(sorted(hidden))}, which hides what it runs; "
+                        "the structure check cannot read it")
+    return code
 
 
 def assert_max_loops(source: str, name: str, max_depth: int, what: str) -> None:
-    node = function_node(source, name)
-    assert node is not None, f"could not find `def {name}` in your cell"
-    depth = loop_depth(node)
+    """The code ``name`` runs (every def, helpers, rebinding) nests at most ``max_depth`` loops."""
+    depth = _analysed(source, name).loop_depth(name)
     if max_depth == 0:
-        assert depth == 0, f"{what} should contain no Python loop (for/while/comprehension), found {depth} level(s)"
+        assert depth == 0, (f"{what} should contain no Python loop (for/while/comprehension/map, also "
+                            f"none in a helper it calls), found {depth} level(s)")
     else:
-        assert depth <= max_depth, f"{what} should use at most {max_depth} loop level(s), found {depth}"
+        assert depth <= max_depth, (f"{what} should use at most {max_depth} loop level(s) (helpers it calls "
+                                    f"included), found {depth}")
 
 
 def assert_does_not_call(source: str, name: str, forbidden: set[str], what: str) -> None:
-    node = function_node(source, name)
-    assert node is not None, f"could not find `def {name}` in your cell"
-    used = called_names(node) & forbidden
-    assert not used, f"{what} must not call {', '.join(sorted(used))}"
+    """The code ``name`` runs refers to none of ``forbidden`` (through aliases and helpers too)."""
+    used = _analysed(source, name).forbidden_references(name, set(forbidden))
+    assert not used, f"{what} must not use {', '.join(sorted(used))}"
