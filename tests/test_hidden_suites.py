@@ -8,6 +8,7 @@ import pytest
 from autograder.engine.grading import grade_notebook, points_by_cell
 from cs231n_lib import paths
 from cs231n_lib.notebook_cells import grade_id
+from correct_alternatives import ALTERNATIVES
 from wrong_implementations import WRONG
 
 NOTEBOOKS = ["knn", "svm", "softmax"]
@@ -56,17 +57,34 @@ def test_release_scores_zero_with_not_implemented(notebook):
         assert "not implemented" in t.output, f"{t.function}: {t.name}: {t.output}"
 
 
-CASES = [(nb, gid, label, src) for (nb, gid), variants in WRONG.items() for label, src in variants]
+CASES = [(nb, gid, label, src, tests) for (nb, gid), variants in WRONG.items() for label, src, tests in variants]
 
 
-@pytest.mark.parametrize("notebook,solution_id,label,source", CASES,
+def failed_tests(report) -> set[str]:
+    return {t.test_id[len("test_"):] for t in report.tests if not t.passed}
+
+
+@pytest.mark.parametrize("notebook,solution_id,label,source,tests", CASES,
                          ids=[f"{c[1]}-{c[2]}" for c in CASES])
-def test_wrong_implementation_loses_points_only_on_its_function(tmp_path, notebook, solution_id, label, source):
-    """Does a classic mistake cost points on its own check cell, and nowhere else?"""
+def test_wrong_implementation_fails_exactly_its_tests(tmp_path, notebook, solution_id, label, source, tests):
+    """Does a classic mistake fail exactly the tests it should, all on its own check cell?"""
     report = grade_notebook(submission(tmp_path, notebook, {solution_id: source}), seed=SEED)
-    assert report.error is None
+    assert report.error is None and not report.grader_errors, (report.error, report.grader_errors)
+    assert failed_tests(report) == set(tests), report.feedback_text()
     scores = report.cell_scores()
     target = f"test_{solution_id}"
     assert scores[target][0] < scores[target][1], f"{label}: not caught"
     others = {g: s for g, s in scores.items() if g != target and s[0] < s[1]}
     assert not others, f"{label}: also lost points on {others}: " + report.feedback_text()
+
+
+ALT_CASES = [(nb, gid, label, src) for (nb, gid), variants in ALTERNATIVES.items() for label, src in variants]
+
+
+@pytest.mark.parametrize("notebook,solution_id,label,source", ALT_CASES, ids=[f"{c[1]}-{c[2]}" for c in ALT_CASES])
+def test_alternative_correct_implementation_gets_full_marks(tmp_path, notebook, solution_id, label, source):
+    """Does a correct implementation written another way (e.g. a canonical CS231n one) get every point?"""
+    report = grade_notebook(submission(tmp_path, notebook, {solution_id: source}), seed=SEED)
+    assert report.error is None and not report.grader_errors
+    assert failed_tests(report) == set(), report.feedback_text()
+    assert report.score == report.max_score

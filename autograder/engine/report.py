@@ -22,6 +22,7 @@ class TestResult:
     weight: float = 1.0
     gated: bool = False  # runs only after other tests passed (gate= / needs= in the suite)
     status: str = ""     # "passed", "failed", "not checked" (an earlier test failed) or "grader error"
+    test_id: str = ""    # the suite's name of the test, e.g. "test_svm_loss_naive_loss_matches"
 
     def to_gradescope(self) -> dict:
         return {"name": f"{self.function}: {self.name}", "score": round(self.score, 4),

@@ -288,7 +288,7 @@ class SuiteRunner:
                 info = test.graded
                 result = TestResult(test_question(test), info.cell, info.function, self.notebook,
                                     passed=False, output="", weight=info.weight,
-                                    gated=bool(info.gate or info.needs))
+                                    gated=bool(info.gate or info.needs), test_id=test.__name__)
                 results.append(result)
                 self.outcomes[test.__name__] = result
                 problem = self.plan.problems.get(info.solution_cell)

@@ -130,7 +130,7 @@ def test_train_initialization(student, worker, rng):
 
 def blobs(rng, N=150, D=6, C=3):
     """Three well-separated classes, with a bias column: any working SGD separates them."""
-    centers = 4.0 * rng.standard_normal((C, D - 1))
+    centers = 5.0 * np.linalg.qr(rng.standard_normal((D - 1, D - 1)))[0][:C]   # pairwise 7 apart
     y = rng.permutation(np.arange(N) % C)
     X = np.hstack([centers[y] + 0.5 * rng.standard_normal((N, D - 1)), np.ones((N, 1))])
     return X, y
