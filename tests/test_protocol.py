@@ -254,3 +254,43 @@ def test_to_wire_refuses_nested_object_arrays_and_converts_containers():
 
     back = decode(encode(to_wire(MyDict(a=1), table)))
     assert type(back) is dict and back == {"a": 1} and back != {"a": 2}
+
+
+def test_forged_npy_headers_raise_only_protocol_errors():
+    """Does every corruption of an array's bytes give a ProtocolError (never another exception)?"""
+    rng = np.random.default_rng(5)
+    good = io.BytesIO()
+    np.lib.format.write_array(good, np.arange(12.0).reshape(3, 4), allow_pickle=False)
+    raw = good.getvalue()
+    others = []
+    for trial in range(600):
+        data = bytearray(raw)
+        for _ in range(int(rng.integers(1, 4))):
+            pos = int(rng.integers(0, 128))               # the header (and the first values)
+            data[pos] = int(rng.integers(0, 256))
+        try:
+            decode(npy_tag(bytes(data)))
+        except ProtocolError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - exactly what must not happen
+            others.append(f"{type(exc).__name__}: {exc}")
+    for header in ["{'descr': '<f8', 'fortran_order': False, 'shape': (-3, 4), }",
+                   "{'descr': '<f8', 'fortran_order': True, 'shape': (3, 'a'), }",
+                   "{'descr': 'x9', 'fortran_order': False, 'shape': (3,), }",
+                   "{'descr': '<f8', 'fortran_order': 2, 'shape': (3,), }", "[1, 2]", "{" * 50]:
+        body = header.encode().ljust(118) + b"\n"
+        data = b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body + bytes(96)
+        try:
+            decode(npy_tag(data))
+        except ProtocolError:
+            pass
+        except Exception as exc:  # noqa: BLE001
+            others.append(f"{header}: {type(exc).__name__}: {exc}")
+    assert not others, others[:5]
+
+
+def test_decode_turns_any_internal_failure_into_a_protocol_error(monkeypatch):
+    """Negative control for the wrapper: an unexpected exception inside decoding still comes out as ProtocolError."""
+    monkeypatch.setattr(protocol, "_array_from_wire", lambda text: 1 / 0)
+    with pytest.raises(ProtocolError, match="ZeroDivisionError"):
+        decode(b'{"$nd": "AAAA"}\n')

@@ -1,11 +1,15 @@
 """The course plan: one TOML file per assignment in ``assignments/``.
 
 Each file gives ``title``, ``notebooks`` (in order), ``due`` (ISO 8601 with offset),
-``[limits]`` (``seconds_per_call``, ``seconds_per_submission``) and ``handout`` text.
+``[limits]`` (``seconds_per_call``, ``seconds_per_submission``), ``handout`` text and, optionally,
+``seed``: the seed of the hidden suites' random inputs for this assignment (one per course and
+assignment, so that a regrade reproduces every grade; change it for a new term). Without it the
+seed is derived from the assignment's name.
 """
 from __future__ import annotations
 
 import tomllib
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +30,7 @@ class Assignment:
     seconds_per_call: float
     seconds_per_submission: float
     handout: str
+    seed: int
 
     def source_notebooks(self) -> list[Path]:
         return [paths.source_notebook(self.name, nb) for nb in self.notebooks]
@@ -62,8 +67,16 @@ def load_assignment(name: str, folder: Path | None = None) -> Assignment:
     per_sub = field("seconds_per_submission", (int, float), limits)
     if not 0 < per_call <= per_sub:
         raise AssignmentError(f"{path}: need 0 < seconds_per_call <= seconds_per_submission")
+    seed = raw.get("seed", default_seed(name))
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**31:
+        raise AssignmentError(f"{path}: 'seed' should be an integer between 0 and 2**31 - 1")
     return Assignment(name, field("title", str), tuple(notebooks), due, float(per_call), float(per_sub),
-                      field("handout", str).strip())
+                      field("handout", str).strip(), seed)
+
+
+def default_seed(name: str) -> int:
+    """The seed of an assignment without a ``seed`` field: fixed, derived from its name."""
+    return zlib.crc32(f"cs231n-workbook:{name}".encode()) & 0x7FFFFFFF
 
 
 def assignment_names(folder: Path | None = None) -> list[str]:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-import secrets
 import time
 from pathlib import Path
 
 from cs231n_lib import paths
 from cs231n_lib.notebook_cells import grade_id, load_notebook_cells, read_notebook as read_source
 
-from .assignments import load_assignment
+from .assignments import AssignmentError, default_seed, load_assignment
 from .report import NotebookReport, split_points
 from autograder.sandbox import Limits, Worker
 from .submission import SubmissionError, plan_cells, read_notebook
@@ -83,8 +82,16 @@ def limits_for(assignment: str) -> Limits:
     try:
         plan = load_assignment(assignment)
         return Limits(call_seconds=plan.seconds_per_call, submission_seconds=plan.seconds_per_submission)
-    except Exception:
+    except AssignmentError:
         return Limits()
+
+
+def seed_for(assignment: str) -> int:
+    """The assignment's seed (``seed`` in assignments/<assignment>.toml, else one derived from its name)."""
+    try:
+        return load_assignment(assignment).seed
+    except AssignmentError:
+        return default_seed(assignment)
 
 
 def grade_notebook(submission, assignment: str | None = None, notebook: str | None = None,
@@ -94,16 +101,16 @@ def grade_notebook(submission, assignment: str | None = None, notebook: str | No
     Inputs:
     - submission: path of a submitted .ipynb, or a NotebookNode.
     - assignment, notebook: which suite to use (default: from the path, else from the grade_ids).
-    - seed: seed of the random inputs (default: fresh); recorded in the report.
+    - seed: seed of the random inputs (default: the assignment's, see ``seed_for``); recorded in the report.
     - limits: time and resource limits (default: from assignments/<assignment>.toml).
     """
     tic = time.perf_counter()
-    seed = secrets.randbelow(2**31) if seed is None else int(seed)
     path = Path(submission) if isinstance(submission, (str, Path)) else None
     report = NotebookReport(str(path or "<notebook>"), assignment or "?", notebook or "?", seed)
     try:
         nb = read_notebook(submission)
         report.assignment, report.notebook = identify(path, nb, assignment, notebook)
+        seed = report.seed = seed_for(report.assignment) if seed is None else int(seed)
         suite = load_suite(report.assignment, report.notebook)
         source_nb = read_source(paths.source_notebook(report.assignment, report.notebook))
         plan = plan_cells(source_nb, nb, suite.SETUP_CELLS, suite.SOLUTION_CELLS)

@@ -251,7 +251,8 @@ def _no_constant(name):
 def decode(line: bytes):
     """Decode one message written by :func:`encode`; only plain values come out.
 
-    Raises ProtocolError for anything malformed, too large, too deep or not plain.
+    Raises ProtocolError for anything malformed, too large, too deep or not plain, and never
+    any other exception.
     """
     if len(line) > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message of {len(line)} bytes exceeds the limit of "
@@ -266,8 +267,12 @@ def decode(line: bytes):
         raise ProtocolError(f"malformed message: {exc}") from None
     try:
         return _from_json(tree, 0)
+    except ProtocolError:
+        raise
     except RecursionError:
         raise ProtocolError("message nested too deeply") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a forged message trips on, it is a protocol error
+        raise ProtocolError(f"malformed message ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
 class HandleTable:
