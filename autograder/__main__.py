@@ -1,7 +1,8 @@
 """Command line: ``python -m autograder grade PATH... [--json] [--seed N]``.
 
 Exit status 0 whenever grading completed (whatever the scores); 1 when the grader itself
-failed on some notebook; 2 for bad usage.
+failed on some notebook or test (never charged to the student: the test says so and the
+traceback goes to stderr); 2 for bad usage.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def main(argv=None) -> int:
     grade = sub.add_parser("grade", help="grade submitted notebooks with the hidden suites")
     grade.add_argument("paths", nargs="+", help="submitted .ipynb files")
     grade.add_argument("--json", action="store_true", help="print Gradescope results.json documents")
-    grade.add_argument("--seed", type=int, default=None, help="seed of the random inputs (default: fresh)")
+    grade.add_argument("--seed", type=int, default=None,
+                       help="seed of the random inputs (default: the assignment's, from assignments/<name>.toml)")
     grade.add_argument("--assignment", default=None, help="assignment name (default: from the path)")
     grade.add_argument("--notebook", default=None, help="notebook name (default: from the path)")
     args = parser.parse_args(argv)
@@ -42,7 +44,11 @@ def main(argv=None) -> int:
             head = f"{r.path}: {r.assignment}/{r.notebook} {r.score:.2f} / {r.max_score:.2f} (seed {r.seed}, {r.seconds:.2f} s)"
             print(head)
             print("  " + r.feedback_text().replace("\n", "\n  "))
-    return 1 if any(r.error and r.error.startswith("grader error") for r in reports) else 0
+            for text in r.grader_errors:
+                print("  GRADER ERROR (not charged to the student; fix the suite and regrade):\n    "
+                      + text.replace("\n", "\n    "), file=sys.stderr)
+    failed = any((r.error and r.error.startswith("grader error")) or r.grader_errors for r in reports)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

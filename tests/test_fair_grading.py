@@ -191,3 +191,24 @@ def test_softmax_canonical_shift_then_log_gets_a_deterministic_outcome(tmp_path)
     (failed,) = [t for t in bad.tests if not t.passed]
     assert "shift the scores by their row maximum" in failed.output
     assert np.isfinite(bad.score)
+
+
+def test_nbgrader_plugin_sends_a_cell_with_a_grader_error_to_manual_grading(monkeypatch):
+    """Does the nbgrader plug-in flag (not zero) a check cell whose hidden test broke in the grader?"""
+    import nbformat
+
+    from autograder.nbgrader_ext.plugin import GradeWithHiddenSuites
+    real = grading.reference("assignment1", "softmax")
+    broken = types.SimpleNamespace(softmax_loss_naive=lambda *a: 1 / 0,
+                                   softmax_loss_vectorized=real.softmax_loss_vectorized)
+    monkeypatch.setattr(grading, "reference", lambda a, n: broken)
+    path = grading.paths.source_notebook("assignment1", "softmax")
+    report = grade_notebook(path, seed=SEED)
+    nb = nbformat.read(str(path), as_version=4)
+    ungraded = GradeWithHiddenSuites()._fill_cells(nb, report)
+    assert set(ungraded) == {"test_softmax_loss_naive"}
+    assert "grader error" in ungraded["test_softmax_loss_naive"][0]
+    # negative control: the same notebook graded with the real reference has nothing to flag
+    monkeypatch.setattr(grading, "reference", lambda a, n: real)
+    nb = nbformat.read(str(path), as_version=4)
+    assert GradeWithHiddenSuites()._fill_cells(nb, grade_notebook(path, seed=SEED)) == {}

@@ -19,7 +19,7 @@ Configuration (already in the repo's ``nbgrader_config.py``)::
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
     c.ExportApp.plugin_class = "autograder.nbgrader_ext.export.StatusCsvExportPlugin"
-    # optional: one fixed seed for every submission (default: a fresh seed each, recorded)
+    # optional: override the assignment's seed (default: `seed` in assignments/<assignment>.toml)
     # c.GradeWithHiddenSuites.seed = 1234
     # optional: grading processes working ahead of nbgrader (default 0 = one per core; 1 = none)
     # c.GradeWithHiddenSuites.processes = 1
@@ -172,8 +172,9 @@ class GradeWithHiddenSuites(NbGraderPreprocessor):
     """
 
     seed = Integer(None, allow_none=True,
-                   help="Seed of the random test inputs for every submission (default: a fresh one "
-                        "per notebook, recorded in the results)").tag(config=True)
+                   help="Seed of the random test inputs for every submission (default: the "
+                        "assignment's seed from assignments/<assignment>.toml, recorded in the "
+                        "results)").tag(config=True)
     fallback_to_kernel = Bool(True, help="Assignments or notebooks without a hidden suite are executed "
                                          "by nbgrader's Execute preprocessor (a kernel)").tag(config=True)
     write_reports = Bool(True, help="Write <notebook>.results.json and <notebook>.feedback.txt "
@@ -212,6 +213,8 @@ class GradeWithHiddenSuites(NbGraderPreprocessor):
         nb.metadata[META_KEY] = {**(nb.metadata.get(META_KEY) or {}), "seed": report.seed,
                                  "score": round(report.score, 4), "max_score": round(report.max_score, 4),
                                  "error": report.error, "graded_at": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+        for text in report.grader_errors:
+            self.log.error("grader error while grading %s/%s/%s: %s", student, assignment, notebook, text)
         if report.error:
             self.log.error("%s/%s/%s could not be graded: %s", student, assignment, notebook, report.error)
         else:
@@ -266,6 +269,10 @@ class GradeWithHiddenSuites(NbGraderPreprocessor):
             got, most = scores[gid]
             value = min(points, max(0.0, round(points * got / most, 6))) if most > 0 else 0.0
             tests = [t for t in report.tests if t.grade_id == gid]
+            if any(t.status == "grader error" for t in tests):
+                # never charged to the student: a person grades this cell once the suite is fixed
+                ungraded[gid] = ("a hidden test of this cell failed inside the grader (a grader error, "
+                                 "not the student's; see the autograde log)", solutions_so_far[-1:])
             head = (f"Hidden tests: {value:g} / {points:g} points "
                     f"({sum(t.passed for t in tests)} of {len(tests)} tests passed, seed {report.seed})")
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
