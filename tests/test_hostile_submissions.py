@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -110,15 +111,15 @@ def test_messages_say_what_happened(tmp_path):
                for t in objects.tests if t.grade_id == "test_svm_loss_vectorized")
 
 
-def our_processes():
-    """PIDs of processes (other than this one) whose environment marks them as grading workers."""
+def processes_with(marker: str) -> list[int]:
+    """PIDs of processes whose command line carries ``marker`` (only this test's own processes)."""
     found = []
     for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
+        if not pid.isdigit():
             continue
         try:
-            with open(f"/proc/{pid}/environ", "rb") as fh:
-                if b"CS231N_WORKER=" in fh.read():
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if marker.encode() in fh.read():
                     found.append(int(pid))
         except OSError:
             continue
@@ -127,23 +128,30 @@ def our_processes():
 
 def test_background_processes_end_with_the_grading(tmp_path):
     """Do processes a student starts (detached ones included) end when grading ends?"""
+    marker = f"300.{os.getpid()}{time.monotonic_ns() % 10**9:09d}"   # sleep accepts a fraction: unique argv
     spawner = '''
 import subprocess, os
-subprocess.Popen(["sleep", "300"])
+subprocess.Popen(["sleep", "MARK"])
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
-        import time
-        time.sleep(300)
+        os.execvp("sleep", ["sleep", "MARK"])
     os._exit(0)
 def svm_loss_vectorized(W, X, y, reg):
-    subprocess.Popen(["sleep", "300"], start_new_session=True)
+    subprocess.Popen(["sleep", "MARK"], start_new_session=True)
     return 0.0, np.zeros(W.shape)
-'''
+'''.replace("MARK", marker)
     report = svm_report(tmp_path, spawner)
     assert report.error is None
     assert_only_cell_lost(report, "svm_loss_vectorized")
-    assert our_processes() == []
+    assert processes_with(marker) == []
+    # negative control: the scan does see such a process while it runs
+    sleeper = subprocess.Popen(["sleep", marker])
+    try:
+        assert processes_with(marker) == [sleeper.pid]
+    finally:
+        sleeper.kill()
+        sleeper.wait()
 
 
 def edit_cells(tmp_path, notebook, edit):

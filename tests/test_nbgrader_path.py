@@ -26,8 +26,12 @@ ASSIGNMENT = demo.ASSIGNMENT
 SUITES = paths.REPO_ROOT / "autograder" / "suites"
 
 
+MARK = f"CS231N_TEST_RUN={os.getpid()}-{time.monotonic_ns()}"   # inherited by what this test starts
+
+
 class KernelWatcher:
-    """Records every process whose command line mentions ipykernel while it is active."""
+    """Records the processes started by this test (their environment carries MARK) whose command
+    line mentions ipykernel, while it is active; other kernels on the machine do not count."""
 
     def __init__(self, interval=0.02):
         self.interval, self.seen, self._stop = interval, set(), threading.Event()
@@ -38,9 +42,10 @@ class KernelWatcher:
                 continue
             try:
                 cmd = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                ours = "ipykernel" in cmd and MARK.encode() in Path(entry.path, "environ").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if "ipykernel" in cmd:
+            if ours:
                 self.seen.add((entry.name, cmd.strip()[:200]))
 
     def _run(self):
@@ -62,8 +67,13 @@ class KernelWatcher:
         self.seen -= self.before  # kernels that were already running (an open JupyterLab) do not count
 
 
+def marked(env: dict) -> dict:
+    key, value = MARK.split("=", 1)
+    return {**env, key: value}
+
+
 def nbgrader(course: Path, workspace: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(demo.nbgrader_cmd(*args), cwd=course, env=demo.tool_env(workspace),
+    return subprocess.run(demo.nbgrader_cmd(*args), cwd=course, env=marked(demo.tool_env(workspace)),
                           capture_output=True, text=True, timeout=300)
 
 
@@ -131,9 +141,12 @@ def test_autograde_succeeds_without_starting_a_kernel(course):
 def test_kernel_watcher_sees_a_kernel_process():
     # the negative control of the test above: a process named like a kernel is noticed
     with KernelWatcher() as watcher:
-        proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)", "ipykernel_launcher"])
+        proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)", "ipykernel_launcher"],
+                                env=marked(dict(os.environ)))
+        other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)", "ipykernel_launcher"])
         proc.wait()
-    assert any("ipykernel_launcher" in cmd for _, cmd in watcher.seen)
+        other.wait()
+    assert {int(pid) for pid, _ in watcher.seen} == {proc.pid}   # this test's own, not another's
 
 
 def test_solution_gets_full_marks_in_every_grade_cell(course):
