@@ -46,13 +46,15 @@ def code_cells_by_id(nb) -> dict:
     return {grade_id(c): c for c in nb.cells if c.cell_type == "code" and grade_id(c)}
 
 
-def load_notebook_cells(path, grade_ids, module_name=None) -> types.ModuleType:
+def load_notebook_cells(path, grade_ids, module_name=None, namespace=None) -> types.ModuleType:
     """Execute the code cells named by ``grade_ids`` (in notebook order) in a fresh module.
 
     Inputs:
     - path: notebook file.
     - grade_ids: iterable of nbgrader grade_ids of code cells to run.
     - module_name: name of the module object (default: the notebook's stem).
+    - namespace: names the cells can use, copied into the module first (e.g. functions
+      from an earlier notebook).
 
     Returns:
     - a module whose namespace holds everything the cells defined.
@@ -68,6 +70,7 @@ def load_notebook_cells(path, grade_ids, module_name=None) -> types.ModuleType:
     if missing:
         raise NotebookCellError(f"{path.name}: no code cell with grade_id {', '.join(missing)}")
     module = types.ModuleType(module_name or path.stem)
+    module.__dict__.update({k: v for k, v in (namespace or {}).items() if not k.startswith("__")})
     module.__file__ = str(path)
     for cell in nb.cells:
         gid = grade_id(cell)

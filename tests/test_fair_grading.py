@@ -212,3 +212,32 @@ def test_nbgrader_plugin_sends_a_cell_with_a_grader_error_to_manual_grading(monk
     monkeypatch.setattr(grading, "reference", lambda a, n: real)
     nb = nbformat.read(str(path), as_version=4)
     assert GradeWithHiddenSuites()._fill_cells(nb, grade_notebook(path, seed=SEED)) == {}
+
+
+def test_imported_cells_come_from_the_instructor_notebook(tmp_path, monkeypatch):
+    """Does a suite's IMPORTED_CELLS give the worker and the reference the instructor's earlier functions?"""
+    from autograder.suites.kit.checks import assert_close
+
+    @graded("test_softmax_loss_naive", "softmax_loss_naive", 1)
+    def test_uses_imported(student, ref, rng):
+        W, X, y = rng.standard_normal((4, 3)), rng.standard_normal((5, 4)), rng.integers(0, 3, 5)
+        assert_close(student.svm_loss_vectorized(W, X, y, 0.1)[0], ref.svm_loss_vectorized(W, X, y, 0.1)[0],
+                     1e-12, "the imported loss")
+
+    suite = types.ModuleType("fake_softmax_suite")
+    suite.NOTEBOOK, suite.SETUP_CELLS, suite.SOLUTION_CELLS = "softmax", ["softmax_imports"], ["softmax_loss_naive"]
+    suite.IMPORTED_CELLS = {"assignment1/svm": ["svm_imports", "svm_loss_vectorized"]}
+    suite.test_uses_imported = test_uses_imported
+    monkeypatch.setattr(grading, "load_suite", lambda a, n: suite)
+    grading.reference.cache_clear()
+    try:
+        report = grade_notebook(grading.paths.release_notebook("assignment1", "softmax"), "assignment1", "softmax",
+                                seed=SEED)
+        assert [t.passed for t in report.tests] == [True], report.feedback_text()
+        suite.IMPORTED_CELLS = {"assignment1/svm": ["no_such_cell"]}       # negative control
+        grading.reference.cache_clear()
+        report = grade_notebook(grading.paths.release_notebook("assignment1", "softmax"), "assignment1", "softmax",
+                                seed=SEED)
+        assert report.error and "no_such_cell" in report.error
+    finally:
+        grading.reference.cache_clear()

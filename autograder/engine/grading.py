@@ -8,10 +8,12 @@ import functools
 import importlib
 import logging
 import time
+import types
 from pathlib import Path
 
 from cs231n_lib import paths
-from cs231n_lib.notebook_cells import grade_id, load_notebook_cells, read_notebook as read_source
+from cs231n_lib.notebook_cells import (cell_source, code_cells_by_id, grade_id, load_notebook_cells,
+                                       read_notebook as read_source)
 
 from .assignments import AssignmentError, default_seed, load_assignment
 from .report import NotebookReport, split_points
@@ -60,13 +62,36 @@ def identify(path: Path | None, nb, assignment: str | None, notebook: str | None
     return best
 
 
+def imported_cells(suite) -> list[tuple[str, str]]:
+    """``(label, source)`` of the instructor cells a suite imports from earlier notebooks.
+
+    A suite sets ``IMPORTED_CELLS = {"assignment2/layers": ["layers_imports", "affine_forward", ...]}``
+    when the graded notebook builds on functions written in an earlier one (a model on its layers).
+    The grader runs the instructor's versions of those cells first, so a mistake in the earlier
+    notebook is graded there and never charged again here.
+    """
+    out = []
+    for where, ids in getattr(suite, "IMPORTED_CELLS", {}).items():
+        assignment, notebook = where.split("/")
+        cells = code_cells_by_id(read_source(paths.source_notebook(assignment, notebook)))
+        missing = [g for g in ids if g not in cells]
+        if missing:
+            raise ValueError(f"{where} has no cells {missing}; fix IMPORTED_CELLS of the suite")
+        out += [(f"{notebook}:{g}", cell_source(cells[g])) for g in ids]
+    return out
+
+
 @functools.lru_cache(maxsize=None)
 def reference(assignment: str, notebook: str):
-    """The instructor solution of a notebook, run in this (trusted) process."""
+    """The instructor solution of a notebook (after its imported cells), run in this (trusted) process."""
     suite = load_suite(assignment, notebook)
-    return load_notebook_cells(paths.source_notebook(assignment, notebook),
-                               list(suite.SETUP_CELLS) + list(suite.SOLUTION_CELLS),
-                               module_name=f"reference_{notebook}")
+    module = types.ModuleType(f"reference_{notebook}")
+    for label, source in imported_cells(suite):
+        exec(compile(source, label, "exec"), module.__dict__)
+    solution = load_notebook_cells(paths.source_notebook(assignment, notebook),
+                                   list(suite.SETUP_CELLS) + list(suite.SOLUTION_CELLS),
+                                   module_name=f"reference_{notebook}", namespace=module.__dict__)
+    return solution
 
 
 def points_by_cell(source_nb) -> dict[str, float]:
@@ -114,6 +139,7 @@ def grade_notebook(submission, assignment: str | None = None, notebook: str | No
         suite = load_suite(report.assignment, report.notebook)
         source_nb = read_source(paths.source_notebook(report.assignment, report.notebook))
         plan = plan_cells(source_nb, nb, suite.SETUP_CELLS, suite.SOLUTION_CELLS)
+        plan.cells[:0] = imported_cells(suite)
         limits = limits or limits_for(report.assignment)
         runner = SuiteRunner(suite, plan, lambda: Worker(limits), reference(report.assignment, report.notebook),
                              seed, report.notebook, limits.submission_seconds)
