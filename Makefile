@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
-ASSIGNMENTS ?= assignment1
+ASSIGNMENTS ?= $(sort $(basename $(notdir $(wildcard assignments/*.toml))))
 export MPLBACKEND = Agg
 # nbgrader runs helper executables (alembic) by name: put the venv first on PATH
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)

@@ -18,7 +18,7 @@ from autograder.engine.suite import MAX_OUTPUT_CHARS, MAX_REPORT_CHARS, SuiteRun
 from autograder.sandbox import Limits, Worker
 from cs231n_lib.notebook_cells import grade_id
 from test_hidden_suites import SEED, submission
-from wrong_implementations import SVM_NAIVE_FULL_REG
+from variants.assignment1_wrong import SVM_NAIVE_FULL_REG
 
 FAST = Limits(call_seconds=5, submission_seconds=60)
 
@@ -170,7 +170,7 @@ def test_messages_and_the_report_are_capped_in_the_grader():
 
 def test_inputs_unchanged_is_judged_on_the_grader_side(tmp_path):
     """Does a function that zeroes X and patches np.array_equal in the worker still lose that test?"""
-    from wrong_implementations import SVM_VEC_ZEROES_X_AND_PATCHES
+    from variants.assignment1_wrong import SVM_VEC_ZEROES_X_AND_PATCHES
     report = grade_notebook(submission(tmp_path, "svm", {"svm_loss_vectorized": SVM_VEC_ZEROES_X_AND_PATCHES}),
                             seed=SEED)
     failed = [t for t in report.tests if not t.passed]
@@ -180,8 +180,8 @@ def test_inputs_unchanged_is_judged_on_the_grader_side(tmp_path):
 
 def test_softmax_canonical_shift_then_log_gets_a_deterministic_outcome(tmp_path):
     """Is the canonical shifted -log(p) softmax graded the same for every seed, and an unshifted one told to shift?"""
-    from correct_alternatives import SOFTMAX_VEC_CANONICAL
-    from wrong_implementations import SOFTMAX_VEC_UNSHIFTED
+    from variants.assignment1_correct import SOFTMAX_VEC_CANONICAL
+    from variants.assignment1_wrong import SOFTMAX_VEC_UNSHIFTED
     for seed in (1, 2, 3):
         good = grade_notebook(submission(tmp_path / str(seed), "softmax",
                                          {"softmax_loss_vectorized": SOFTMAX_VEC_CANONICAL}), seed=seed)

@@ -1,9 +1,8 @@
-"""Deliberately wrong implementations of every graded function, as solution-cell sources.
+"""Assignment 1: deliberately wrong implementations of every graded function (see variants/__init__.py).
 
 Each is a classic student mistake, or a way to side-step a hidden test.
 ``WRONG[(notebook, solution grade_id)]`` lists ``(label, source, tests)``: ``tests`` are the hidden
-tests (by suite name, without the ``test_`` prefix of the function's cell) that it must fail, all
-of them and only them, for every seed.
+tests (suite names without ``test_``) that it must fail, all of them and only them, for every seed.
 """
 
 KNN_TWO_LOOPS_SQUARED = '''

@@ -1,4 +1,4 @@
-"""Correct implementations written differently from the instructor solution, as solution-cell sources.
+"""Assignment 1: correct implementations written differently from the instructor solution, as solution-cell sources.
 
 Each is how a student (or a published CS231n solution) might write the function; every one must
 get full marks for every seed. ``ALTERNATIVES[(notebook, solution grade_id)]`` lists (label, source).
