@@ -1,9 +1,9 @@
 """Implementations of the graded functions other than the instructor's, as solution-cell sources.
 
-``<assignment>_wrong.py`` defines ``WRONG = {(notebook, solution grade_id): [(label, source, tests)]}``:
+Every module sets ``ASSIGNMENT`` (e.g. "assignment1"). ``*_wrong.py`` defines ``WRONG = {(notebook, solution grade_id): [(label, source, tests)]}``:
 classic mistakes and ways to side-step a hidden test, each naming the hidden tests it must fail
 (suite test names without ``test_``), all of them and only them, for every seed.
-``<assignment>_correct.py`` defines ``ALTERNATIVES = {(notebook, solution grade_id): [(label, source)]}``:
+``*_correct.py`` defines ``ALTERNATIVES = {(notebook, solution grade_id): [(label, source)]}``:
 correct implementations written another way (e.g. the canonical CS231n ones), which must get full
 marks for every seed. Every graded function has at least two of the first and one of the second.
 """
@@ -17,8 +17,8 @@ HERE = Path(__file__).resolve().parent
 
 def _tables(suffix: str, name: str):
     for path in sorted(HERE.glob(f"*_{suffix}.py")):
-        assignment = path.stem[: -len(suffix) - 1]
-        yield assignment, getattr(importlib.import_module(f"variants.{path.stem}"), name)
+        module = importlib.import_module(f"variants.{path.stem}")
+        yield module.ASSIGNMENT, getattr(module, name)
 
 
 def wrong() -> list[tuple]:

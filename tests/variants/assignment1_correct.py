@@ -4,6 +4,8 @@ Each is how a student (or a published CS231n solution) might write the function;
 get full marks for every seed. ``ALTERNATIVES[(notebook, solution grade_id)]`` lists (label, source).
 """
 
+ASSIGNMENT = "assignment1"
+
 KNN_TWO_LOOPS_MATH = '''
 import math
 def compute_distances_two_loops(self, X):

@@ -5,6 +5,8 @@ Each is a classic student mistake, or a way to side-step a hidden test.
 tests (suite names without ``test_``) that it must fail, all of them and only them, for every seed.
 """
 
+ASSIGNMENT = "assignment1"
+
 KNN_TWO_LOOPS_SQUARED = '''
 def compute_distances_two_loops(self, X):
     dists = np.zeros((X.shape[0], self.X_train.shape[0]))
