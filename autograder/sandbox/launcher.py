@@ -1,11 +1,15 @@
 """Grader side of the process boundary: start, talk to and stop the student's worker process.
 
-The worker (:mod:`autograder.sandbox.worker`) runs in a fresh temporary directory with a scrubbed
-environment, in its own session, under resource limits and, when the grader is root, as
-user ``nobody``. Time limits are enforced from here: each request waits on the response
-pipe with a deadline, and the worker is SIGKILLed when it passes. Stopping a worker kills
-its process group, its session, every process carrying its environment token and its
-orphans (re-parented to the grader, a child subreaper), then reaps them all. Example::
+The worker (:mod:`autograder.sandbox.worker`) is contained by the kernel (see
+:mod:`autograder.sandbox.containment`): under bubblewrap in its own user, PID, mount, IPC,
+UTS and network namespaces, seeing only the interpreter, the virtualenv, ``cs231n_lib`` and
+``autograder/sandbox`` (read-only) and size-limited tmpfs scratch folders; plus Landlock,
+resource limits, a scrubbed environment, its own session and, when the grader is root, an
+unprivileged uid. ``Worker.containment`` says which layers were active. Time limits are
+enforced from here: each request waits on the response pipe with a deadline, and the worker
+is SIGKILLed when it passes. Stopping a contained worker kills bwrap and the init of its PID
+namespace, which takes every process of the namespace with it; an uncontained one has its
+process group, session, token carriers and orphans killed and reaped. Example::
 
     with Worker(Limits(call_seconds=5)) as w:
         w.exec("svm_loss_naive", source)          # StudentError if the cell raises
@@ -18,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import functools
+import json
 import os
 import resource
 import secrets
@@ -32,7 +37,10 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.sandbox.processes import kill_process_tree, processes, read_bytes, uid_of
+from autograder.sandbox import containment
+from autograder.sandbox.containment import ContainmentUnavailable
+from autograder.sandbox.processes import (kill_process_tree, processes, read_bytes, remove_tree,
+                                          uid_of)
 from autograder.sandbox.protocol import (EXIT_CHANNEL, EXIT_MEMORY, MAX_MESSAGE_BYTES, Handle,
                                  ProtocolError, decode, encode)
 
@@ -55,6 +63,10 @@ class Limits:
     cpu_seconds: int = 90               # RLIMIT_CPU, a safety net
     uid: int | None = 65534             # user the worker runs as when the grader is root
     gid: int = 65534
+    scratch_bytes: int = 64 << 20       # size of each tmpfs: the working folder, /tmp, /dev/shm
+    sandbox: str = "auto"               # "auto" (namespaces if possible, else Landlock),
+    #                                     "namespaces", "landlock", or "none"
+    allow_uncontained: bool = False     # accept running student code without containment
 
 
 class StudentError(Exception):
@@ -105,6 +117,8 @@ class Worker:
         self.startup_seconds: float | None = None   # wall time of the last start()
         self.worker_startup_ms: float | None = None  # the worker's own import and set-up
         self._proc, self._used, self._tail, self._peak_rss, self._dead = None, 0.0, b"", None, None
+        self._init_pidfd = self._worker_pid = None
+        self.containment: dict | None = None  # the layers of the last start() (see _describe)
 
     def __enter__(self) -> "Worker":
         self.start()
@@ -114,18 +128,25 @@ class Worker:
         self.close()
 
     def start(self) -> None:
-        """Start a fresh worker process (empty namespace); WorkerFailed if it cannot start."""
+        """Start a fresh worker process (empty namespace).
+
+        Raises ContainmentUnavailable when this machine cannot contain it and the risk was
+        not accepted, WorkerFailed when it cannot start.
+        """
         global _subreaper
         if self._proc is not None:
             raise RuntimeError("worker already started")
-        if not _subreaper:  # orphans of workers (double fork, setsid) come back to us
+        bwrap, use_landlock, missing = self._layers()  # probes bwrap before we become a subreaper
+        if not _subreaper:  # orphans of uncontained workers (double fork, setsid) come back to us
             _subreaper = True
             try:
                 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
             except (OSError, AttributeError):
                 pass
         lim = self.limits
-        self._drop = os.geteuid() == 0 and lim.uid is not None
+        root = os.geteuid() == 0
+        self._drop = root and lim.uid is not None
+        self._bwrap = bwrap is not None
         self._dir = tempfile.mkdtemp(prefix="cs231n-worker-")  # 0700 until the worker owns it
         path = os.path.join(self._dir, "output.txt")
         out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
@@ -138,27 +159,48 @@ class Worker:
             except (OSError, AttributeError):
                 pass
             os.set_blocking(fd, False)
+        child_fds = [req_r, resp_w]
         self._token = secrets.token_hex(16)
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": self._dir, "LC_ALL": "C.UTF-8",
+        home = containment.SCRATCH if self._bwrap else self._dir
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LC_ALL": "C.UTF-8",
                "PYTHONPATH": self.repo_root, "PYTHONDONTWRITEBYTECODE": "1",
                "PYTHONNOUSERSITE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", TOKEN_VAR: self._token}
         cmd = [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m",
                "autograder.sandbox.worker", "--fds", f"{req_r},{resp_w}", "--output-cap",
                str(lim.output_bytes)]
-        nproc = lim.max_processes
         if self._drop:
             cmd += ["--uid", str(lim.uid), "--gid", str(lim.gid)]
-        else:  # RLIMIT_NPROC counts every process of the user
+        nproc = lim.max_processes
+        info_r = None
+        if self._bwrap:
+            # RLIMIT_NPROC is counted per user namespace: the worker sets it on itself inside
+            # its own namespace (bwrap's as a normal user, one of its own when the grader is root),
+            # so that concurrent workers do not share it; bwrap itself gets the hard limit.
+            cmd += ["--nproc", str(nproc + (0 if self._drop or root else 1))]
+            if self._drop:
+                cmd += ["--userns"]
+            nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+            info_r, info_w = os.pipe2(os.O_CLOEXEC)
+            os.set_blocking(info_r, False)
+            child_fds.append(info_w)
+            cmd = containment.bwrap_command(bwrap, self.repo_root, root, lim.scratch_bytes,
+                                            info_w) + cmd
+        elif not self._drop:  # RLIMIT_NPROC counts every process of the user
             nproc += sum(uid_of(p) == os.getuid() for p in processes())
+        if use_landlock:
+            rules = ({"read": ["/"], "write": [containment.SCRATCH, "/tmp", "/dev/shm"]}
+                     if self._bwrap else
+                     {"read": containment.read_paths(self.repo_root, False), "write": [self._dir]})
+            cmd += ["--landlock", json.dumps({**rules, "write_files": list(containment.DEV_FILES)})]
         t0 = time.monotonic()
         try:
             self._proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=self._dir, env=env,
-                pass_fds=(req_r, resp_w), start_new_session=True,
+                pass_fds=tuple(child_fds), start_new_session=True,
                 preexec_fn=functools.partial(_set_limits, lim, nproc))
         finally:
-            for fd in (out, req_r, resp_w):
+            for fd in (out, *child_fds):
                 os.close(fd)
         try:
             self._pidfd = os.pidfd_open(self._proc.pid)
@@ -167,15 +209,102 @@ class Worker:
         _LIVE.add(self)
         self._buf, self._next_id, self._issued, self._status, self._dead = (
             bytearray(), 0, set(), None, None)
+        self._init_pid = self._init_pidfd = self._worker_pid = None
         try:
+            if info_r is not None:
+                self._read_bwrap_info(info_r, t0 + START_SECONDS)
             ready = self._receive(0, t0 + START_SECONDS, "the worker did not start in time")
         except WorkerFailed as exc:
             tail = self.output_tail(2000).strip()
             self.close()
             raise WorkerFailed(f"the worker could not start: {exc.reason}"
                                + (f"\n{tail}" if tail else "")) from None
+        finally:
+            if info_r is not None:
+                os.close(info_r)
         self.startup_seconds = time.monotonic() - t0
-        self.worker_startup_ms = ready["value"]["startup_ms"]
+        if self._init_pid is not None:  # the worker is the only child of the namespace's init
+            kids = read_bytes(f"/proc/{self._init_pid}/task/{self._init_pid}/children").split()
+            self._worker_pid = int(kids[0]) if kids else None
+        value = ready["value"]
+        self.worker_startup_ms = value["startup_ms"]
+        self.containment = self._describe(value, bwrap, missing)
+
+    def _layers(self) -> tuple[str | None, bool, str | None]:
+        """(bwrap path or None, apply Landlock?, what is missing); raises ContainmentUnavailable."""
+        lim = self.limits
+        if lim.sandbox not in ("auto", "namespaces", "landlock", "none"):
+            raise ValueError(f"unknown sandbox mode {lim.sandbox!r}")
+        plan = containment.plan()
+        bwrap = plan["namespaces"] if lim.sandbox in ("auto", "namespaces") else None
+        use_landlock = plan["landlock_abi"] > 0 and lim.sandbox != "none"
+        missing = []
+        if lim.sandbox in ("auto", "namespaces") and not bwrap:
+            missing.append(f"namespaces: {plan['namespaces_missing']}")
+        if lim.sandbox != "none" and not use_landlock:
+            missing.append("Landlock: the kernel has none (or it is not enabled)")
+        allowed = lim.allow_uncontained or containment.allow_uncontained_from_env()
+        if lim.sandbox == "namespaces" and not bwrap and not allowed:
+            raise ContainmentUnavailable(
+                f"cannot contain the worker with namespaces ({plan['namespaces_missing']}). "
+                + containment.HOW_TO_FIX)
+        if not bwrap and not use_landlock and not allowed:
+            what = "; ".join(missing) if missing else "containment was turned off (sandbox='none')"
+            raise ContainmentUnavailable(
+                f"refusing to run student code uncontained: {what}. " + containment.HOW_TO_FIX)
+        return bwrap, use_landlock, "; ".join(missing) or None
+
+    def _read_bwrap_info(self, fd: int, deadline: float) -> None:
+        """Learn the host pid of the PID namespace's init (bwrap writes it before the worker
+        starts) and keep a pidfd on it; without it, stopping falls back to the process scan."""
+        data = b""
+        while b"}" not in data:
+            if not self._wait(fd, select.POLLIN, deadline, "the worker did not start in time"):
+                return
+            try:
+                chunk = os.read(fd, 4096)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                return
+            data += chunk
+        try:
+            pid = int(json.loads(data[:data.index(b"}") + 1].decode())["child-pid"])
+            self._init_pidfd = os.pidfd_open(pid)
+        except (ValueError, KeyError, TypeError, AttributeError, OSError):
+            return
+        self._init_pid = pid
+
+    def _describe(self, ready: dict, bwrap: str | None, missing: str | None) -> dict:
+        """What contains this worker (copied into grading reports)."""
+        lim, plan = self.limits, containment.plan()
+        root = os.geteuid() == 0
+        layers, ll = [], ready.get("landlock")
+        if bwrap:
+            layers.append("namespaces")
+        if ll:
+            layers.append("landlock")
+        accepted = not layers
+        desc = {
+            "layers": layers,
+            "namespaces": (f"bubblewrap {plan['bwrap_version']}: "
+                           + ("pid, mount, ipc, uts, net, cgroup; user namespace of the worker's own"
+                              if root else "user, pid, mount, ipc, uts, net, cgroup")
+                           if bwrap else None),
+            "landlock": (f"ABI {ll['abi']}: filesystem" + (", tcp" if ll["tcp"] else "")
+                         + (", signals and abstract sockets" if ll[
+                             "scoped_signals_and_abstract_sockets"] else "") if ll else None),
+            "uid": ready.get("uid"),
+            "uid_drop": self._drop,
+            "rlimits": {"memory_bytes": lim.memory_bytes, "max_processes": lim.max_processes,
+                        "output_bytes": lim.output_bytes, "cpu_seconds": lim.cpu_seconds,
+                        "nproc_per_user_namespace": bool(ready.get("nproc_in_userns"))},
+            "uncontained_accepted": accepted,
+            "missing": missing,
+        }
+        desc["summary"] = (" + ".join(layers) if layers else
+                           "NONE (the instructor accepted running student code uncontained)")
+        return desc
 
     def close(self) -> None:
         """Stop the worker and every process it started; remove its directory. Idempotent."""
@@ -183,10 +312,11 @@ class Worker:
             return
         self._kill_tree()
         self._tail = self.output_tail(64 * 1024).encode()
-        for fd in (self._req, self._resp, self._pidfd, self._out):
+        for fd in (self._req, self._resp, self._pidfd, self._out, self._init_pidfd):
             if fd is not None:
                 os.close(fd)
-        shutil.rmtree(self._dir, ignore_errors=True)
+        self._init_pidfd = None
+        remove_tree(self._dir)
         _LIVE.discard(self)
         self._proc = self._out = None
 
@@ -202,14 +332,16 @@ class Worker:
 
     @property
     def pid(self) -> int | None:
-        """The worker's pid (also its process group and session id); None when closed."""
+        """The pid of our child (also its process group and session id): the worker itself, or
+        bwrap when contained by namespaces; None when closed."""
         return self._proc.pid if self._proc is not None else None
 
     @property
     def peak_rss_bytes(self) -> int | None:
         """Peak resident memory of the running (or last) worker process."""
         if self.alive:
-            for line in read_bytes(f"/proc/{self._proc.pid}/status").splitlines():
+            pid = self._worker_pid or self._proc.pid
+            for line in read_bytes(f"/proc/{pid}/status").splitlines():
                 if line.startswith(b"VmHWM:"):
                     return int(line.split()[1]) * 1024
         return self._peak_rss
@@ -394,7 +526,11 @@ class Worker:
             return (0, None)
         if info is None:
             return None
-        return (info.si_status, None) if info.si_code == os.CLD_EXITED else (None, info.si_status)
+        if info.si_code != os.CLD_EXITED:
+            return (None, info.si_status)
+        if self._bwrap and 128 < info.si_status < 128 + 65:  # bwrap: 128 + the worker's signal
+            return (None, info.si_status - 128)
+        return (info.si_status, None)
 
     def _exit_reason(self, wait: float = 0.0) -> str | None:
         """How the worker ended, in plain words (waiting up to ``wait`` s); None if alive."""
@@ -417,15 +553,35 @@ class Worker:
         return f"the worker exited with status {code} (did the code call os._exit?)"
 
     def _kill_tree(self) -> None:
-        """SIGKILL the worker, its group, session, token carriers and orphans; reap them."""
+        """SIGKILL the worker and everything it started; reap what is ours."""
         if self._proc is None or self._status is not None:
             return
-        others = {w._proc.pid for w in list(_LIVE) if w is not self and w._proc is not None}
-        kill_process_tree(self._proc.pid, f"{TOKEN_VAR}={self._token}".encode(), others,
-                          self.limits.uid if self._drop else None)
+        if self._init_pidfd is not None:
+            # init of the PID namespace: when it dies the kernel kills every process in it
+            for pid, pidfd in ((self._proc.pid, self._pidfd), (self._init_pid, self._init_pidfd)):
+                try:
+                    if pidfd is not None:
+                        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                    else:
+                        os.kill(pid, signal.SIGKILL)
+                except (OSError, AttributeError):
+                    pass
+            poller = select.poll()
+            poller.register(self._init_pidfd, select.POLLIN)
+            if not poller.poll(10_000):  # exits once the namespace is empty
+                raise RuntimeError("the sandbox's PID namespace did not end within 10 s")
+        else:
+            others = {w._proc.pid for w in list(_LIVE) if w is not self and w._proc is not None}
+            kill_process_tree(self._proc.pid, f"{TOKEN_VAR}={self._token}".encode(), others,
+                              self.limits.uid if self._drop else None)
         self._status = self._exit_info() or (None, signal.SIGKILL)
         try:
             self._peak_rss = os.wait4(self._proc.pid, 0)[2].ru_maxrss * 1024
         except ChildProcessError:
             pass
+        if self._init_pidfd is not None:  # re-parented to us (a subreaper) when bwrap died first
+            try:
+                os.waitid(os.P_PIDFD, self._init_pidfd, os.WEXITED | os.WNOHANG)
+            except (ChildProcessError, AttributeError, OSError):
+                pass
         self._proc.returncode = -signal.SIGKILL

@@ -16,18 +16,25 @@ MemoryError, RecursionError included) becomes an error response and the worker k
 serving. The worker is untrusted as soon as student code has run: the grader relies only
 on :func:`autograder.sandbox.protocol.decode`, never on this module behaving.
 
-When started as root with ``--uid/--gid``, the worker takes ownership of its working
-directory and drops to that user before reading any request. Interpreter directories that
-the user cannot reach (e.g. a Python installed under /root) stay importable through
-directory descriptors opened before the drop (``/proc/self/fd/N``).
+Before it announces itself ready (and so before any student code), the worker confines
+itself: when started as root with ``--uid/--gid`` it takes ownership of its working directory
+and drops to that user (interpreter directories the user cannot reach, e.g. a Python under
+/root, stay importable through directory descriptors opened before the drop); with
+``--userns`` it then enters a user namespace of its own (so that RLIMIT_NPROC counts only
+its processes); ``--nproc N`` sets RLIMIT_NPROC; ``--landlock RULES`` applies Landlock
+(:mod:`autograder.sandbox.landlock`), and the worker refuses to run when that fails. The
+ready message reports what was applied.
 """
 import argparse
 import builtins
+import ctypes
 import fcntl
 import io
+import json
 import linecache
 import os
 import random
+import resource
 import sys
 import time
 import traceback
@@ -36,6 +43,7 @@ import types
 _T0 = time.perf_counter()
 import numpy as np  # noqa: E402
 
+from autograder.sandbox import landlock  # noqa: E402
 from autograder.sandbox.protocol import (  # noqa: E402
     EXIT_CHANNEL, EXIT_MEMORY, MAX_MESSAGE_BYTES, Handle, HandleTable, ProtocolError, decode,
     encode, to_wire)
@@ -84,9 +92,29 @@ def _claim_fds(r: int, w: int) -> None:
     os.close(w2)
 
 
+EXIT_CONFINE = 71  # the worker could not confine itself: it refuses to serve
+
+
+def _unshare_user_namespace() -> None:
+    """Enter a new user namespace that maps only our own uid and gid."""
+    uid, gid = os.getuid(), os.getgid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE (reset by the uid change): /proc/self is ours again
+    if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+        err = ctypes.get_errno()
+        raise OSError(err, f"unshare(CLONE_NEWUSER): {os.strerror(err)}")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+
+
 def _drop_privileges(uid: int, gid: int) -> None:
     """Become uid/gid for good; keep the interpreter's import directories reachable."""
-    os.chown(".", uid, gid)
+    try:
+        os.chown(".", uid, gid)
+    except OSError:  # a tmpfs scratch folder open to all (inside the namespaces)
+        pass
     dirs = {p: os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in sys.path if os.path.isdir(p)}
     os.setgroups([])
     os.setresgid(gid, gid, gid)
@@ -245,6 +273,9 @@ def main(argv=None) -> None:
     parser.add_argument("--uid", type=int)
     parser.add_argument("--gid", type=int)
     parser.add_argument("--output-cap", type=int, default=1 << 20)
+    parser.add_argument("--userns", action="store_true")
+    parser.add_argument("--nproc", type=int)
+    parser.add_argument("--landlock")
     args = parser.parse_args(argv)
     _claim_fds(*(int(x) for x in args.fds.split(",")))
     out = CappedOutput(1, args.output_cap)
@@ -252,11 +283,25 @@ def main(argv=None) -> None:
         setattr(sys, name, io.TextIOWrapper(io.BufferedWriter(out), encoding="utf-8",
                                             errors="backslashreplace", line_buffering=False))
     streams = (sys.stdout, sys.stderr)
-    if args.uid is not None and os.geteuid() == 0:
-        _drop_privileges(args.uid, args.gid if args.gid is not None else args.uid)
+    applied = None
+    try:
+        if args.uid is not None and os.geteuid() == 0:
+            _drop_privileges(args.uid, args.gid if args.gid is not None else args.uid)
+        if args.userns:
+            _unshare_user_namespace()
+        if args.nproc is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (args.nproc, args.nproc))
+        if args.landlock:
+            rules = json.loads(args.landlock)
+            applied = landlock.restrict(rules["read"], rules["write"], rules.get("write_files", ()))
+    except Exception as exc:  # noqa: BLE001 - never run student code half confined
+        os.write(2, f"the worker could not confine itself: {type(exc).__name__}: {exc}\n".encode())
+        os._exit(EXIT_CONFINE)
     session = Session()
-    send({"id": 0, "ok": True, "value": {"pid": os.getpid(), "uid": os.getuid(),
-                                         "startup_ms": (time.perf_counter() - _T0) * 1e3}})
+    send({"id": 0, "ok": True, "value": {
+        "pid": os.getpid(), "uid": os.getuid(), "landlock": applied,
+        "nproc_in_userns": args.nproc is not None,
+        "startup_ms": (time.perf_counter() - _T0) * 1e3}})
     reader = open(REQUEST_FD, "rb", buffering=1 << 16, closefd=False)
     while True:
         try:
