@@ -29,15 +29,21 @@ def rel_error(x, y):
 def _centered_pairs(f, x, h, indices):
     """Yield ``(index, f(x + h e_index), f(x - h e_index))``, restoring x after each index.
 
-    Array results are copied, since f may return a view of x.
+    Array results are copied, since f may return a view of x. x is restored even when f raises.
+    Raises TypeError for an x that cannot hold x + h (an integer array).
     """
+    if not np.issubdtype(np.asarray(x).dtype, np.inexact):
+        raise TypeError(f"gradient check: x has dtype {np.asarray(x).dtype}; use a float array "
+                        "(e.g. x.astype(np.float64)) so that x + h is not rounded")
     for ix in indices:
         old = x[ix]
-        x[ix] = old + h
-        plus = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old - h
-        minus = np.array(f(x), dtype=np.float64, copy=True)
-        x[ix] = old
+        try:
+            x[ix] = old + h
+            plus = np.array(f(x), dtype=np.float64, copy=True)
+            x[ix] = old - h
+            minus = np.array(f(x), dtype=np.float64, copy=True)
+        finally:
+            x[ix] = old
         yield ix, plus, minus
 
 

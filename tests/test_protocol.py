@@ -294,3 +294,12 @@ def test_decode_turns_any_internal_failure_into_a_protocol_error(monkeypatch):
     monkeypatch.setattr(protocol, "_array_from_wire", lambda text: 1 / 0)
     with pytest.raises(ProtocolError, match="ZeroDivisionError"):
         decode(b'{"$nd": "AAAA"}\n')
+
+
+def test_encode_refuses_what_decode_would_refuse(monkeypatch):
+    """Does the worker's encode refuse a value with more items than decode accepts (so the student is told why)?"""
+    monkeypatch.setattr(protocol, "MAX_ITEMS", 10)
+    encode(list(range(11)))                      # 10 separators: accepted by both sides
+    decode(encode(list(range(11))))
+    with pytest.raises(ProtocolError, match="more than 10 items"):
+        encode(list(range(12)))

@@ -605,3 +605,46 @@ def test_notebook_report_gradescope_shape():
     fails(check_report_json, {**good, "extra_data": {**good["extra_data"], "seed": 0}}, report)
     fails(check_report_json, {k: v for k, v in broken.to_gradescope().items() if k != "output"}, broken)
     fails(check_report_json, {**good, "error": "x"}, report)
+
+
+# ---- fixes found by the review of the support code -----------------------------------------
+
+def test_numerical_gradient_restores_x_when_f_raises():
+    """Is x restored even when f raises in the middle of a gradient check?"""
+    x = np.array([0.5, 1.5, 2.5])
+    before = x.copy()
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("boom")
+        return float(np.sum(v ** 2))
+
+    with pytest.raises(RuntimeError):
+        eval_numerical_gradient(f, x, verbose=False)
+    assert np.array_equal(x, before)
+
+
+def test_numerical_gradient_refuses_integer_arrays():
+    """Does an integer x (where x + h would be rounded away) give a clear TypeError, not a zero gradient?"""
+    with pytest.raises(TypeError, match="use a float array"):
+        eval_numerical_gradient(lambda v: float(np.sum(v)), np.arange(3), verbose=False)
+    assert eval_numerical_gradient(lambda v: float(np.sum(v)), np.arange(3.0), verbose=False) == pytest.approx([1, 1, 1])
+
+
+def test_split_points_with_zero_weights_gives_zero_not_a_crash():
+    """Does a cell whose tests all have weight 0 get 0 points instead of crashing the notebook?"""
+    from autograder.engine.report import TestResult
+    tests = [TestResult("q", "test_c", "f", "nb", True, "", weight=0.0)]
+    split_points(tests, {"test_c": 3.0})
+    assert (tests[0].score, tests[0].max_score) == (0.0, 0.0)
+
+
+def test_assert_close_refuses_strings_and_complex_values_as_the_students_mistake():
+    """Are a string or a complex value reported as wrong values (AssertionError), not as grader errors?"""
+    for bad in ["2.25", np.array([1 + 2j]), [object()]]:
+        with pytest.raises(AssertionError, match="should be real numbers"):
+            assert_close(bad, [2.25] if not isinstance(bad, str) else 2.25, 1e-9, "the loss")
+    with pytest.raises(AssertionError, match=r"tolerance 1.5e-06"):
+        assert_close(1.0, 1.0 + 4e-6, 1.5e-6, "x")

@@ -103,6 +103,7 @@ def split_points(tests: list[TestResult], points_by_cell: dict[str, float]) -> N
     for t in tests:
         weights[t.grade_id] = weights.get(t.grade_id, 0.0) + t.weight
     for t in tests:
-        share = points_by_cell.get(t.grade_id, 0.0) * t.weight / weights[t.grade_id]
+        total = weights[t.grade_id]
+        share = points_by_cell.get(t.grade_id, 0.0) * (t.weight / total if total > 0 else 0.0)
         t.max_score = share
         t.score = share if t.passed else 0.0

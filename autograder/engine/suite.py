@@ -179,7 +179,7 @@ def describe_student_error(err: StudentError, function: str) -> str:
     if text.startswith("NotImplementedError"):
         return f"not implemented: {function} still raises NotImplementedError"
     if err.type_name == "ProtocolError":
-        return f"{function} returned something that is not plain data ({text.split(': ', 1)[-1]})"
+        return f"{function} returned a value that cannot be sent back to the grader ({text.split(': ', 1)[-1]})"
     return f"{function} raised {text}"
 
 

@@ -153,6 +153,8 @@ def encode(value) -> bytes:
     except RecursionError:
         raise ProtocolError("value nested too deeply") from None
     data = json.dumps(tree, allow_nan=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    if data.count(b",") > MAX_ITEMS:
+        raise ProtocolError(f"value has more than {MAX_ITEMS} items (the limit of one message)")
     if len(data) > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message of {len(data)} bytes exceeds the limit of "
                             f"{MAX_MESSAGE_BYTES} bytes")

@@ -65,15 +65,24 @@ def as_list(value, what: str, length: int | None = None) -> list:
 
 def assert_close(got, want, tol: float, what: str, context: str = "") -> None:
     """rel_error(got, want) < tol, with a message naming what differs and where."""
-    got_a, want_a = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    if isinstance(got, (str, bytes)) or (isinstance(got, np.ndarray) and got.dtype.kind not in "biuf"):
+        raise AssertionError(f"{what} should be real numbers, got {type(got).__name__}"
+                             + (f" of dtype {got.dtype}" if isinstance(got, np.ndarray) else ""))
+    try:
+        got_a = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what} should be real numbers, got {type(got).__name__}") from None
+    want_a = np.asarray(want, dtype=np.float64)
     assert got_a.shape == want_a.shape, f"{what} has shape {got_a.shape}, expected {want_a.shape}"
     assert np.all(np.isfinite(got_a)), f"{what} contains inf or nan{context}"
     err = rel_error(got_a, want_a)
     where = f" {context}" if context else ""
     if got_a.ndim == 0:
-        assert err < tol, f"{what} is {float(got_a):.10g}, expected {float(want_a):.10g}{where} (relative error {err:.1e} > {tol:.0e})"
+        assert err < tol, (f"{what} is {float(got_a):.10g}, expected {float(want_a):.10g}{where} "
+                           f"(relative error {err:.2g}, tolerance {tol:.2g})")
     else:
-        assert err < tol, f"{what} differs from the expected values{where} (max relative error {err:.1e} > {tol:.0e})"
+        assert err < tol, (f"{what} differs from the expected values{where} "
+                           f"(max relative error {err:.2g}, tolerance {tol:.2g})")
 
 
 def _analysed(source: str, name: str) -> CellCode:
