@@ -73,11 +73,11 @@ def test_conv_output_size_dilation(student, rng):
 
 @graded("test_conv_output_size", SIZE, 1, gate=test_conv_output_size_values)
 def test_conv_output_size_int(student, rng):
-    """Does it return a Python int (not a float such as 16.0)?"""
+    """Does it return an integer (not a float such as 16.0)?"""
     for W, F, S, P, _ in fitting_settings(rng, dilation=False)[:5]:
         got = student.conv_output_size(W, F, S, P)
         assert type(got) is int, (f"conv_output_size({W}, {F}, {S}, {P}) returned {got!r} of type {type(got).__name__}; "
-                                  "return an int (use // once the division is known to be exact)")
+                                  "return an integer (use // once the division is known to be exact)")
 
 
 def misfits(rng):
