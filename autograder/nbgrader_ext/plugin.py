@@ -36,8 +36,10 @@ What each piece does:
   ``execute_result`` holding its partial score, which nbgrader's ``SaveAutoGrades`` records
   (``nbgrader.utils.determine_grade``). ``<notebook>.results.json`` (Gradescope's shape) and
   ``<notebook>.feedback.txt`` are written beside the autograded notebook; the seed goes into
-  both and into the notebook metadata. Assignments without a hidden suite fall back to
-  nbgrader's ``Execute`` (a kernel) unless ``fallback_to_kernel`` is False. While nbgrader
+  both and into the notebook metadata. A notebook without a hidden suite (missing or misnamed)
+  is not run: every grade cell is flagged "needs manual grade" with that reason. Only with
+  ``c.GradeWithHiddenSuites.fallback_to_kernel = True`` does it go to nbgrader's ``Execute``,
+  an ordinary kernel outside the sandbox. While nbgrader
   sanitizes and saves one notebook, grading processes (``GradingAhead``) already grade the next
   submitted files; a result is used only if sanitizing left the graded cells unchanged.
 - A notebook that cannot be graded gets, in every grade cell, an ``error`` output that says
@@ -175,8 +177,11 @@ class GradeWithHiddenSuites(NbGraderPreprocessor):
                    help="Seed of the random test inputs for every submission (default: the "
                         "assignment's seed from assignments/<assignment>.toml, recorded in the "
                         "results)").tag(config=True)
-    fallback_to_kernel = Bool(True, help="Assignments or notebooks without a hidden suite are executed "
-                                         "by nbgrader's Execute preprocessor (a kernel)").tag(config=True)
+    fallback_to_kernel = Bool(False, help="Assignments or notebooks without a hidden suite are executed "
+                                          "by nbgrader's Execute preprocessor: the student's code runs in "
+                                          "an ordinary kernel, NOT sandboxed, with the grader's rights. "
+                                          "Off by default: such a notebook is flagged 'needs manual "
+                                          "grade' instead").tag(config=True)
     write_reports = Bool(True, help="Write <notebook>.results.json and <notebook>.feedback.txt "
                                     "beside the autograded notebook").tag(config=True)
     processes = Integer(0, help="Grading processes working ahead of nbgrader on the next submitted "
@@ -191,15 +196,20 @@ class GradeWithHiddenSuites(NbGraderPreprocessor):
         from autograder.engine.grading import available_suites, grade_notebook
         from autograder.engine.report import NotebookReport
 
-        if not unreadable and (assignment, notebook) not in available_suites() and self.fallback_to_kernel:
-            self.log.warning("No hidden suite for %s/%s: executing it in a kernel (nbgrader's Execute)",
+        no_suite = not unreadable and (assignment, notebook) not in available_suites()
+        if no_suite and self.fallback_to_kernel:
+            self.log.warning("No hidden suite for %s/%s: executing the student's code UNSANDBOXED in a "
+                             "kernel (nbgrader's Execute), because fallback_to_kernel is set",
                              assignment, notebook)
             from nbgrader.preprocessors import Execute
             return Execute(parent=self.parent).preprocess(nb, resources)
 
-        if unreadable:
+        if unreadable or no_suite:
+            reason = unreadable or (
+                f"no hidden suite for {assignment}/{notebook} (missing, or named differently from the "
+                "notebook); the student's code was not run")
             report = NotebookReport(f"{student}/{assignment}/{notebook}.ipynb", assignment, notebook,
-                                    seed=None, error=unreadable)
+                                    seed=None, error=reason)
         else:
             report = self._graded_ahead(nb, student, assignment, notebook)
             where = "graded ahead in a grading process"

@@ -84,14 +84,22 @@ def drop_to(uid: int, gid: int) -> None:
     os.setresuid(uid, uid, uid)
 
 
+def python_binds() -> list[tuple[str, str]]:
+    """(host folder, where the sandbox sees it) for the interpreter's install and the virtualenv:
+    at the path the interpreter knows them by (sys.prefix may go through a symlink)."""
+    binds: list[tuple[str, str]] = []
+    for p in (sys.base_prefix, sys.prefix, os.path.dirname(sys.executable)):
+        src, dest = os.path.realpath(p), os.path.abspath(p)
+        for d in {src, dest}:
+            covered = any(d == b or d.startswith(b + "/") for _, b in binds)
+            if not covered and not any(d == s or d.startswith(s + "/") for s in SYSTEM_DIRS):
+                binds.append((src if d == dest else d, d))
+    return binds
+
+
 def python_dirs() -> list[str]:
-    """The interpreter's install and the virtualenv (read-only in the sandbox)."""
-    dirs = []
-    for p in (sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))):
-        p = os.path.realpath(p)
-        if not any(p == d or p.startswith(d + "/") for d in dirs + list(SYSTEM_DIRS)):
-            dirs.append(p)
-    return dirs
+    """The interpreter's install and the virtualenv on the host (read-only for the worker)."""
+    return list(dict.fromkeys(src for src, _ in python_binds()))
 
 
 def repo_paths(repo_root: str) -> list[str]:
@@ -178,23 +186,25 @@ def bwrap_command(bwrap: str, repo_root: str, as_root: bool, tmpfs_bytes: int,
             cmd += ["--ro-bind", d, d]
     for f in SYSTEM_FILES:
         cmd += ["--ro-bind-try", f, f]
-    binds = python_dirs() + repo_paths(repo_root)
-    parents: list[str] = []  # bwrap would make them 0700: the worker's uid could not pass
-    for p in binds:
-        for parent in reversed(Path(p).parents[:-1]):
-            if str(parent) not in parents and str(parent) not in binds:
-                parents.append(str(parent))
-    for d in sorted(parents, key=lambda x: x.count("/")):
-        cmd += ["--perms", "0755", "--dir", d]
-    for p in binds:
-        cmd += ["--ro-bind", p, p]
     size = str(tmpfs_bytes)
+    # the tmpfs folders first: a repository or virtualenv under /tmp is bound on top of them
     cmd += ["--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
             "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
             "--perms", "0777", "--size", size, "--tmpfs", SCRATCH,
-            "--dir", "/var", "--symlink", "../tmp", "/var/tmp",
-            "--chdir", SCRATCH, "--info-fd", str(info_fd), "--"]
+            "--dir", "/var", "--symlink", "../tmp", "/var/tmp"]
+    binds = python_binds() + [(p, p) for p in repo_paths(repo_root)]
+    dests = {dest for _, dest in binds}
+    parents: list[str] = []  # bwrap would make them 0700: the worker's uid could not pass
+    for _, dest in binds:
+        for parent in reversed(Path(dest).parents[:-1]):
+            if str(parent) not in parents and str(parent) not in dests and str(parent) != "/tmp":
+                parents.append(str(parent))
+    for d in sorted(parents, key=lambda x: x.count("/")):
+        cmd += ["--perms", "0755", "--dir", d]
+    for src, dest in binds:
+        cmd += ["--ro-bind", src, dest]
+    cmd += ["--chdir", SCRATCH, "--info-fd", str(info_fd), "--"]
     return cmd
 
 

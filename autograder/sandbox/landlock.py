@@ -85,33 +85,36 @@ def fs_rights(version: int) -> int:
     return rights
 
 
-def restrict(read: list[str], write: list[str], write_files: list[str] = (),
-             deny_tcp: bool = True, scope: bool = True) -> dict:
-    """Restrict this process and its future children; returns what was enforced.
+class Ruleset:
+    """Rules gathered now (paths are opened at once, e.g. before a drop of privileges that
+    would make them unreachable) and enforced later by :meth:`enforce`."""
 
-    Inputs:
-    - read: paths (directories or files) that may be read, listed and executed.
-    - write: directories where anything may be done (the scratch folders).
-    - write_files: single files that may also be written (e.g. /dev/null).
-    - deny_tcp: deny TCP bind/connect (ABI >= 4).
-    - scope: deny signals and abstract unix sockets beyond the domain (ABI >= 6).
+    def __init__(self, read: list[str], write: list[str], write_files: list[str] = (),
+                 deny_tcp: bool = True, scope: bool = True):
+        """Inputs:
+        - read: paths (directories or files) that may be read, listed and executed.
+        - write: directories where anything may be done (the scratch folders).
+        - write_files: single files that may also be written (e.g. /dev/null).
+        - deny_tcp: deny TCP bind/connect (ABI >= 4).
+        - scope: deny signals and abstract unix sockets beyond the domain (ABI >= 6).
 
-    Paths that do not exist are skipped. Raises OSError when Landlock is unavailable or a
-    system call fails (the caller must then refuse to run student code).
-    """
-    version = abi()
-    if version < 1:
-        raise OSError("Landlock is not available in this kernel")
-    handled = fs_rights(version)
-    attr = _RulesetAttr(handled, 0, 0)
-    size = 8
-    if version >= 4 and deny_tcp:
-        attr.handled_access_net, size = NET_BIND_TCP | NET_CONNECT_TCP, 16
-    if version >= 6 and scope:
-        attr.scoped, size = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL, 24
-    fd = _syscall("create_ruleset", ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
-    rules = {"read": [], "write": []}
-    try:
+        Paths that cannot be opened are skipped. Raises OSError when Landlock is unavailable
+        or a system call fails (the caller must then refuse to run student code).
+        """
+        self.version = abi()
+        if self.version < 1:
+            raise OSError("Landlock is not available in this kernel")
+        handled = fs_rights(self.version)
+        attr = _RulesetAttr(handled, 0, 0)
+        size = 8
+        if self.version >= 4 and deny_tcp:
+            attr.handled_access_net, size = NET_BIND_TCP | NET_CONNECT_TCP, 16
+        if self.version >= 6 and scope:
+            attr.scoped, size = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL, 24
+        self.attr = attr
+        self.fd = _syscall("create_ruleset", ctypes.byref(attr), ctypes.c_size_t(size),
+                           ctypes.c_uint32(0))
+        self.rules = {"read": [], "write": []}
         for paths, rights, kind in ((read, READ & handled, "read"), (write, handled, "write"),
                                     (write_files, FILE_RIGHTS & handled, "write")):
             for path in paths:
@@ -122,16 +125,26 @@ def restrict(read: list[str], write: list[str], write_files: list[str] = (),
                 try:
                     allowed = rights if os.path.isdir(path) else rights & FILE_RIGHTS
                     rule = _PathBeneathAttr(allowed, pfd)
-                    _syscall("add_rule", ctypes.c_int(fd), ctypes.c_int(RULE_PATH_BENEATH),
+                    _syscall("add_rule", ctypes.c_int(self.fd), ctypes.c_int(RULE_PATH_BENEATH),
                              ctypes.byref(rule), ctypes.c_uint32(0))
-                    rules[kind].append(path)
+                    self.rules[kind].append(path)
                 finally:
                     os.close(pfd)
-        if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"prctl(PR_SET_NO_NEW_PRIVS): {os.strerror(err)}")
-        _syscall("restrict_self", ctypes.c_int(fd), ctypes.c_uint32(0))
-    finally:
-        os.close(fd)
-    return {"abi": version, "filesystem": True, "tcp": bool(attr.handled_access_net),
-            "scoped_signals_and_abstract_sockets": bool(attr.scoped), **rules}
+
+    def enforce(self) -> dict:
+        """Restrict this process and its future children for good; returns what is enforced."""
+        try:
+            if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+                err = ctypes.get_errno()
+                raise OSError(err, f"prctl(PR_SET_NO_NEW_PRIVS): {os.strerror(err)}")
+            _syscall("restrict_self", ctypes.c_int(self.fd), ctypes.c_uint32(0))
+        finally:
+            os.close(self.fd)
+        return {"abi": self.version, "filesystem": True, "tcp": bool(self.attr.handled_access_net),
+                "scoped_signals_and_abstract_sockets": bool(self.attr.scoped), **self.rules}
+
+
+def restrict(read: list[str], write: list[str], write_files: list[str] = (),
+             deny_tcp: bool = True, scope: bool = True) -> dict:
+    """Restrict this process and its future children at once (see :class:`Ruleset`)."""
+    return Ruleset(read, write, write_files, deny_tcp, scope).enforce()

@@ -162,8 +162,11 @@ class Worker:
         child_fds = [req_r, resp_w]
         self._token = secrets.token_hex(16)
         home = containment.SCRATCH if self._bwrap else self._dir
+        pythonpath = self.repo_root
+        if use_landlock and not self._bwrap:
+            pythonpath = self._import_links()
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LC_ALL": "C.UTF-8",
-               "PYTHONPATH": self.repo_root, "PYTHONDONTWRITEBYTECODE": "1",
+               "PYTHONPATH": pythonpath, "PYTHONDONTWRITEBYTECODE": "1",
                "PYTHONNOUSERSITE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", TOKEN_VAR: self._token}
         cmd = [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m",
@@ -229,6 +232,18 @@ class Worker:
         value = ready["value"]
         self.worker_startup_ms = value["startup_ms"]
         self.containment = self._describe(value, bwrap, missing)
+
+    def _import_links(self) -> str:
+        """Under Landlock alone the repository cannot be listed, so Python could not find
+        cs231n_lib in it: a folder of links to the allowed parts goes on PYTHONPATH instead."""
+        links = os.path.join(self._dir, ".imports")
+        os.makedirs(os.path.join(links, "autograder"))
+        root = Path(self.repo_root)
+        for target, name in ((root / "cs231n_lib", "cs231n_lib"),
+                             (root / "autograder" / "__init__.py", "autograder/__init__.py"),
+                             (root / "autograder" / "sandbox", "autograder/sandbox")):
+            os.symlink(target, os.path.join(links, name))
+        return links
 
     def _layers(self) -> tuple[str | None, bool, str | None]:
         """(bwrap path or None, apply Landlock?, what is missing); raises ContainmentUnavailable."""

@@ -283,17 +283,22 @@ def main(argv=None) -> None:
         setattr(sys, name, io.TextIOWrapper(io.BufferedWriter(out), encoding="utf-8",
                                             errors="backslashreplace", line_buffering=False))
     streams = (sys.stdout, sys.stderr)
-    applied = None
+    applied = ruleset = None
     try:
+        if args.landlock:  # paths are opened now: some may be out of reach after the drop
+            rules = json.loads(args.landlock)
+            ruleset = landlock.Ruleset(rules["read"], rules["write"], rules.get("write_files", ()))
         if args.uid is not None and os.geteuid() == 0:
             _drop_privileges(args.uid, args.gid if args.gid is not None else args.uid)
         if args.userns:
             _unshare_user_namespace()
         if args.nproc is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (args.nproc, args.nproc))
-        if args.landlock:
-            rules = json.loads(args.landlock)
-            applied = landlock.restrict(rules["read"], rules["write"], rules.get("write_files", ()))
+        if ruleset is not None:
+            applied = ruleset.enforce()
+        # orphans of student processes (double fork + setsid) stay under the worker, so that
+        # the grader finds them as its descendants even without a PID namespace
+        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     except Exception as exc:  # noqa: BLE001 - never run student code half confined
         os.write(2, f"the worker could not confine itself: {type(exc).__name__}: {exc}\n".encode())
         os._exit(EXIT_CONFINE)
