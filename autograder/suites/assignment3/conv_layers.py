@@ -10,8 +10,7 @@ import re
 
 import numpy as np
 
-from autograder.engine.suite import graded
-from autograder.sandbox import StudentError
+from autograder.engine.suite import StudentError, graded
 from autograder.suites.kit.checks import (as_array, as_number, as_pair, assert_close, assert_does_not_call,
                                           assert_max_loops)
 from autograder.suites.kit.conv_cases import (CONV_CASES, DILATED_CASES, OVERLAPPING_POOL_CASES, POOL_CASES,

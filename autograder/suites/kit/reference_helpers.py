@@ -26,8 +26,7 @@ from __future__ import annotations
 import functools
 import secrets
 
-from autograder.sandbox import StudentError
-from autograder.sandbox.protocol import ProtocolError
+from autograder.engine.suite import ProtocolError, StudentError   # the engine's view of a student's failure
 from cs231n_lib import paths
 from cs231n_lib.notebook_cells import cell_source, code_cells_by_id, read_notebook
 
