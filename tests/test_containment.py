@@ -89,13 +89,12 @@ ATTACKS = textwrap.dedent('''
         found = []
         for name in os.listdir("/proc"):
             if name.isdigit():
-                try:
-                    data = open(f"/proc/{name}/cmdline", "rb").read()
-                    env = open(f"/proc/{name}/environ", "rb").read()
-                except OSError:
-                    continue
-                if marker.encode() in data + env:
-                    found.append(int(name))
+                for what in ("cmdline", "environ"):
+                    try:
+                        if marker.encode() in open(f"/proc/{name}/{what}", "rb").read():
+                            found.append(int(name))
+                    except OSError:
+                        pass
         return ("GOT " + str(found)) if found else "blocked: not visible"
 
     def signal_process(pid, sig):
@@ -377,6 +376,29 @@ def test_concurrent_workers_do_not_share_the_process_limit():
         made_a = a.call("fill")
         made_b = b.call("fill")  # a's processes are still there
         assert 0 < made_a < 16 and made_b == made_a
+
+
+def test_the_same_attacks_succeed_in_an_uncontained_worker(victim):
+    """Negative control for the worker-level tests: without containment they would fail."""
+    import tempfile
+    open_folder = tempfile.mkdtemp(prefix="cs231n-open-")  # /tmp: reachable by nobody too
+    os.chmod(open_folder, 0o777)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    try:
+        with start("none", allow_uncontained=True) as w:
+            assert_got(w.call("read", str(REPO_ROOT / "source_nb/assignment1/svm.ipynb")))
+            assert_got(w.call("import_suites"))
+            assert_got(w.call("write", os.path.join(open_folder, "pwned.txt")))
+            assert_got(w.call("cmdlines_with", "pytest"))
+            assert_got(w.call("connect", server.getsockname()[1]))
+            if not ROOT:  # same uid: the grader's account is at the worker's mercy
+                assert_got(w.call("proc_of", os.getpid(), "environ"))
+                assert_got(w.call("signal_process", victim.pid, 0))
+    finally:
+        server.close()
+        shutil.rmtree(open_folder)
 
 
 # ---- the report, the refusal, the opt-in --------------------------------------------------------

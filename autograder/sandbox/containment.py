@@ -216,8 +216,9 @@ def doctor() -> tuple[bool, str]:
     root = os.geteuid() == 0
     if p["namespaces"]:
         lines.append(f"namespaces: yes, via {p['bwrap']} version {p['bwrap_version']}: "
-                     + ("pid, mount, ipc, uts, net, cgroup (grader is root: no user namespace "
-                        "needed; the worker drops to an unprivileged uid)" if root else
+                     + ("pid, mount, ipc, uts, net, cgroup (grader is root: bwrap builds them "
+                        "with root's privileges, then the worker drops to an unprivileged uid and "
+                        "enters a user namespace of its own)" if root else
                         "user, pid, mount, ipc, uts, net, cgroup"))
     else:
         lines.append(f"namespaces: NO ({p['namespaces_missing']})")

@@ -58,7 +58,8 @@ class Limits:
     call_seconds: float = 10.0          # per request, wall clock, enforced from outside
     submission_seconds: float = 60.0    # all requests of one Worker, restarts included
     memory_bytes: int = 2 << 30         # RLIMIT_AS
-    max_processes: int = 32             # RLIMIT_NPROC (counts every process of the user)
+    max_processes: int = 32             # RLIMIT_NPROC: per worker in its user namespace; without
+    #                                     namespaces it counts every process of the user
     output_bytes: int = 1 << 20         # prints kept; RLIMIT_FSIZE is this plus 64 KiB
     cpu_seconds: int = 90               # RLIMIT_CPU, a safety net
     uid: int | None = 65534             # user the worker runs as when the grader is root
