@@ -435,6 +435,27 @@ def test_refusal_names_what_is_missing(monkeypatch):
     assert "bubblewrap is not installed" in text and "Landlock" in text and "sysctl" in text
 
 
+@needs_landlock
+def test_without_user_namespaces_landlock_contains_the_worker(monkeypatch, tmp_path):
+    """As with Ubuntu's apparmor_restrict_unprivileged_userns: bwrap is there but fails."""
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\n[ \"$1\" = --version ] && echo 'bubblewrap 0.11.0' && exit 0\n"
+                    "echo 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(containment, "bwrap_binary", lambda: (str(fake), "test"))
+    containment._plan.cache_clear()
+    try:
+        with Worker(Limits(**FAST)) as w:
+            assert w.containment["layers"] == ["landlock"]
+            assert "setting up uid map: Permission denied" in w.containment["missing"]
+            w.exec("attacks", ATTACKS)
+            assert_blocked(w.call("read", str(REPO_ROOT / "source_nb/assignment1/svm.ipynb")))
+        contained, text = containment.doctor()
+        assert contained and "namespaces: NO" in text and "Permission denied" in text
+    finally:
+        containment._plan.cache_clear()
+
+
 def test_doctor_reports_the_layers():
     out = subprocess.run([sys.executable, "-m", "autograder", "doctor"], capture_output=True,
                          text=True, cwd=REPO_ROOT, timeout=60)

@@ -231,6 +231,12 @@ def doctor() -> tuple[bool, str]:
                  f"processes, output {lim.output_bytes >> 10} KiB, CPU {lim.cpu_seconds} s, "
                  f"scratch tmpfs {lim.scratch_bytes >> 20} MiB each")
     lines.append(f"uid drop: {'to uid %d' % lim.uid if root else 'not needed (grader is not root)'}")
+    if not p["namespaces"] and abi:
+        lines.append("WARNING: without namespaces the worker sees the process table (command lines "
+                     "of other processes)" + ("" if abi >= 6 else ", and with Landlock ABI < 6 it "
+                                              "can signal processes of the grading account")
+                     + ", and the scratch folder is on the host. " + HOW_TO_FIX.split(". To grade")[0]
+                     + ".")
     contained = bool(p["namespaces"] or abi)
     if contained:
         try:
