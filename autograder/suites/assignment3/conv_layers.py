@@ -14,7 +14,8 @@ from autograder.engine.suite import StudentError, graded
 from autograder.suites.kit.checks import (as_array, as_number, as_pair, assert_close, assert_does_not_call,
                                           assert_max_loops)
 from autograder.suites.kit.conv_cases import (CONV_CASES, DILATED_CASES, OVERLAPPING_POOL_CASES, POOL_CASES,
-                                              VALUE_TOL, add_case_test, assert_unchanged)
+                                              VALUE_TOL, add_case_test)
+from autograder.suites.kit.layer_pairs import assert_unchanged
 from autograder.suites.kit.reference_helpers import instructor_sources, passes_either_way
 
 NOTEBOOK = "conv_layers"

@@ -12,7 +12,7 @@ import numpy as np
 
 from autograder.engine.suite import graded
 from autograder.suites.kit.checks import as_array, as_dict, as_float, as_number, as_pair, assert_close
-from autograder.suites.kit.conv_cases import assert_unchanged
+from autograder.suites.kit.layer_pairs import assert_unchanged
 
 NOTEBOOK = "conv_nets"
 CONV_LAYERS = ["conv_output_size", "conv_forward_naive", "conv_backward_naive", "im2col", "col2im",

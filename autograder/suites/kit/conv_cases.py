@@ -9,8 +9,9 @@ pooling inputs never hold two equal values in one window (ties are not graded, D
   (dilation 2 and 3, kept apart so that a dilation-free solution keeps every other point);
 - :class:`PoolCase` / ``POOL_CASES`` (non-overlapping) and ``OVERLAPPING_POOL_CASES``;
 - :func:`add_case_test`: one graded test that runs a check over a list of cases, through
-  :func:`~autograder.suites.kit.reference_helpers.passes_either_way`;
-- :func:`assert_unchanged`: "inputs unchanged", judged on the arguments the worker sends back.
+  :func:`~autograder.suites.kit.reference_helpers.passes_either_way`.
+
+"Inputs unchanged" uses :func:`autograder.suites.kit.layer_pairs.assert_unchanged`.
 """
 from __future__ import annotations
 
@@ -163,26 +164,3 @@ def add_case_test(ns: dict, name: str, cell: str, function: str, weight: float, 
     test.__name__ = test.__qualname__ = f"test_{name}"
     test.__doc__ = question
     ns[test.__name__] = graded(cell, function, weight, gate=gate)(test)
-
-
-def assert_unchanged(function: str, sent: dict, after) -> None:
-    """The arguments after the call (as the worker returns them) equal those sent.
-
-    Inputs:
-    - sent: ``{argument name: value}`` in argument order; values are arrays, dicts of plain values,
-      or tuples of those (a cache).
-    - after: the arguments after the call, in the same order.
-    """
-    for (arg, before), now in zip(sent.items(), after):
-        assert _same(before, now), (f"{function} changed its input {arg}; work on copies "
-                                    "(e.g. np.pad returns a new array) and never write into the inputs")
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
-    if isinstance(a, (tuple, list)):
-        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, dict):
-        return isinstance(b, dict) and set(a) == set(b) and all(_same(a[k], b[k]) for k in a)
-    return type(a) is type(b) and a == b
