@@ -13,9 +13,13 @@ NEURON = "neuron_forward_backward"
 
 
 def neuron_cases(rng):
-    """The notes' neuron, then random ones (dot products up to about +-10, so some units saturate)."""
+    """The notes' neuron, then random ones whose dot product stays within +-5: there (1 - f) f is at
+    least 0.006 and computed to full relative precision from either f or 1 - f (no cancellation)."""
     cases = [(np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0]))]
-    cases += [(2.0 * rng.standard_normal(3), 2.0 * rng.standard_normal(2)) for _ in range(8)]
+    while len(cases) < 9:
+        w, x = 2.0 * rng.standard_normal(3), 2.0 * rng.standard_normal(2)
+        if abs(w[0] * x[0] + w[1] * x[1] + w[2]) <= 5.0:
+            cases.append((w, x))
     return cases
 
 
