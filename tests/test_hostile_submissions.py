@@ -148,6 +148,9 @@ def svm_loss_vectorized(W, X, y, reg):
     # negative control: the scan does see such a process while it runs
     sleeper = subprocess.Popen(["sleep", marker])
     try:
+        deadline = time.monotonic() + 5
+        while processes_with(marker) != [sleeper.pid] and time.monotonic() < deadline:
+            time.sleep(0.01)   # Popen may return before the child has exec'd sleep
         assert processes_with(marker) == [sleeper.pid]
     finally:
         sleeper.kill()
