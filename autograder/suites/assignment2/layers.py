@@ -401,12 +401,13 @@ def test_loss_scores(student, ref, worker, rng):
         params, X, _ = net_problem(rng, N, D, H, C)
         scores, _, _ = student_net_loss(student, worker, params, 0.0, X, None)
         scores = as_array(scores, "the scores returned by loss(X)", (N, C), "f")
-        assert_close(scores, reference_net_loss(ref, params, 0.0, X, None), 1e-9, "the scores", f"for N={N}, D={D}, H={H}, C={C}")
+        assert_close(scores, reference_net_loss(ref, params, 0.0, X, None), 1e-9, "the array of scores",
+                     f"for N={N}, D={D}, H={H}, C={C}")
     params, X, _ = net_problem(rng, 4, 6, 5, 3)
     X = X.reshape(4, 2, 3)
     scores, _, _ = student_net_loss(student, worker, params, 0.0, X, None)
     scores = as_array(scores, "the scores returned by loss(X)", (4, 3), "f")
-    assert_close(scores, reference_net_loss(ref, params, 0.0, X, None), 1e-9, "the scores",
+    assert_close(scores, reference_net_loss(ref, params, 0.0, X, None), 1e-9, "the array of scores",
                  "for X of shape (4, 2, 3) (each example is flattened to D = 6 values)")
 
 
