@@ -16,6 +16,7 @@ from cs231n_lib.notebook_cells import (cell_source, code_cells_by_id, grade_id, 
                                        read_notebook as read_source)
 
 from .assignments import AssignmentError, default_seed, load_assignment
+from .diagnosis import Diagnoser, load_mistakes
 from .report import NotebookReport, split_points
 from autograder.sandbox import Limits, Worker
 from .submission import SubmissionError, plan_cells, read_notebook
@@ -94,6 +95,41 @@ def reference(assignment: str, notebook: str):
     return solution
 
 
+@functools.lru_cache(maxsize=None)
+def _source(assignment: str, notebook: str, mtime_ns: int):
+    return read_source(paths.source_notebook(assignment, notebook))
+
+
+def source_notebook(assignment: str, notebook: str):
+    """The instructor notebook, read once per process (again when the file changes). Read-only."""
+    return _source(assignment, notebook, paths.source_notebook(assignment, notebook).stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=None)
+def diagnoser(assignment: str, notebook: str) -> Diagnoser | None:
+    """The mistake diagnosis of a notebook (None without a mistake library): the instructor's
+    cells in the order the worker runs them, and the known mistakes."""
+    mistakes = load_mistakes(assignment, notebook)
+    if not mistakes:
+        return None
+    suite = load_suite(assignment, notebook)
+    source_nb = source_notebook(assignment, notebook)
+    plan = plan_cells(source_nb, source_nb, suite.SETUP_CELLS, suite.SOLUTION_CELLS)
+    unknown = {m.cell for m in mistakes} - set(suite.SOLUTION_CELLS)
+    if unknown:
+        raise ValueError(f"mistakes of {assignment}/{notebook} name unknown solution cells {sorted(unknown)}")
+    return Diagnoser(imported_cells(suite) + plan.cells, mistakes)
+
+
+def _diagnoser_or_none(assignment: str, notebook: str) -> Diagnoser | None:
+    try:
+        return diagnoser(assignment, notebook)
+    except Exception:  # noqa: BLE001 - a broken mistake library costs the diagnosis, never the grade
+        log.exception("the mistake library of %s/%s cannot be loaded; grading without diagnosis",
+                      assignment, notebook)
+        return None
+
+
 def points_by_cell(source_nb) -> dict[str, float]:
     out = {}
     for cell in source_nb.cells:
@@ -120,7 +156,8 @@ def seed_for(assignment: str) -> int:
 
 
 def grade_notebook(submission, assignment: str | None = None, notebook: str | None = None,
-                   seed: int | None = None, limits: Limits | None = None) -> NotebookReport:
+                   seed: int | None = None, limits: Limits | None = None, make_worker=None,
+                   diagnose: bool = True) -> NotebookReport:
     """Grade one notebook (a path or a NotebookNode) and return its report; never raises for bad input.
 
     Inputs:
@@ -128,6 +165,9 @@ def grade_notebook(submission, assignment: str | None = None, notebook: str | No
     - assignment, notebook: which suite to use (default: from the path, else from the grade_ids).
     - seed: seed of the random inputs (default: the assignment's, see ``seed_for``); recorded in the report.
     - limits: time and resource limits (default: from assignments/<assignment>.toml).
+    - make_worker: ``limits -> Worker`` (not started) for this notebook's workers (default: a fresh
+      ``Worker(limits)``; batches pass workers forked from a pre-started template).
+    - diagnose: name the known mistake that explains a failed function (engine/diagnosis.py).
     """
     tic = time.perf_counter()
     path = Path(submission) if isinstance(submission, (str, Path)) else None
@@ -137,12 +177,14 @@ def grade_notebook(submission, assignment: str | None = None, notebook: str | No
         report.assignment, report.notebook = identify(path, nb, assignment, notebook)
         seed = report.seed = seed_for(report.assignment) if seed is None else int(seed)
         suite = load_suite(report.assignment, report.notebook)
-        source_nb = read_source(paths.source_notebook(report.assignment, report.notebook))
+        source_nb = source_notebook(report.assignment, report.notebook)
         plan = plan_cells(source_nb, nb, suite.SETUP_CELLS, suite.SOLUTION_CELLS)
         plan.cells[:0] = imported_cells(suite)
         limits = limits or limits_for(report.assignment)
-        runner = SuiteRunner(suite, plan, lambda: Worker(limits), reference(report.assignment, report.notebook),
-                             seed, report.notebook, limits.submission_seconds)
+        factory = (lambda: make_worker(limits)) if make_worker is not None else (lambda: Worker(limits))
+        runner = SuiteRunner(suite, plan, factory, reference(report.assignment, report.notebook),
+                             seed, report.notebook, limits.submission_seconds,
+                             _diagnoser_or_none(report.assignment, report.notebook) if diagnose else None)
         report.tests = runner.run()
         report.grader_errors, report.containment = runner.grader_errors, runner.containment
         report.notices = {f"test_{gid}": [note] for gid, note in plan.notices.items()}

@@ -5,7 +5,7 @@ cell are split over its tests in proportion to their weights (partial credit).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass
@@ -23,11 +23,19 @@ class TestResult:
     gated: bool = False  # runs only after other tests passed (gate= / needs= in the suite)
     status: str = ""     # "passed", "failed", "not checked" (an earlier test failed) or "grader error"
     test_id: str = ""    # the suite's name of the test, e.g. "test_svm_loss_naive_loss_matches"
+    diagnosis: dict | None = None  # a known mistake that reproduces the student's outputs exactly:
+    #                                {"mistake": id, "says": plain words} (see engine/diagnosis.py)
 
     def to_gradescope(self) -> dict:
+        output = self.output
+        if self.diagnosis:
+            output += f"\nLikely cause: {self.diagnosis['says']}"
+        extra = {"grade_id": self.grade_id, "function": self.function, "notebook": self.notebook}
+        if self.diagnosis:
+            extra["diagnosis"] = self.diagnosis["mistake"]
         return {"name": f"{self.function}: {self.name}", "score": round(self.score, 4),
-                "max_score": round(self.max_score, 4), "output": self.output, "visibility": "visible",
-                "extra_data": {"grade_id": self.grade_id, "function": self.function, "notebook": self.notebook}}
+                "max_score": round(self.max_score, 4), "output": output, "visibility": "visible",
+                "extra_data": extra}
 
 
 @dataclass
@@ -78,9 +86,31 @@ class NotebookReport:
             doc["output"] = f"This notebook could not be graded: {self.error}"
         return doc
 
+    def diagnoses(self) -> dict[str, dict]:
+        """``function -> diagnosis`` of every function whose failure a known mistake explains."""
+        return {t.function: t.diagnosis for t in self.tests if t.diagnosis}
+
+    def to_dict(self) -> dict:
+        """Everything in the report as plain JSON-able data (see :meth:`from_dict`)."""
+        doc = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "tests"}
+        doc["tests"] = [asdict(t) for t in self.tests]
+        doc["containment"] = (self.containment.get("summary") if isinstance(self.containment, dict)
+                              else self.containment)
+        return doc
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> "NotebookReport":
+        known = {f.name for f in fields(cls)}
+        report = cls(**{k: v for k, v in doc.items() if k in known and k != "tests"})
+        test_fields = {f.name for f in fields(TestResult)}
+        report.tests = [TestResult(**{k: v for k, v in t.items() if k in test_fields}) for t in doc.get("tests", [])]
+        return report
+
     def feedback_text(self, grade_id: str | None = None) -> str:
-        """Plain-text feedback: one line per test (only the tests of ``grade_id`` if given)."""
+        """Plain-text feedback: one line per test (only the tests of ``grade_id`` if given); a known
+        mistake that explains a function's failures is named once, under its first failed test."""
         lines = []
+        explained = set()
         if self.error:
             lines.append(f"Not graded: {self.error}")
         for gid, notes in self.notices.items():
@@ -93,6 +123,9 @@ class NotebookReport:
             line = f"[{mark}] {t.function}: {t.name} ({t.score:.2f} / {t.max_score:.2f})"
             if not t.passed and t.output:
                 line += "\n       " + t.output.replace("\n", "\n       ")
+            if t.diagnosis and t.function not in explained:
+                explained.add(t.function)
+                line += "\n       Likely cause: " + t.diagnosis["says"].replace("\n", "\n       ")
             lines.append(line)
         return "\n".join(lines)
 

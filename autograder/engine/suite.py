@@ -216,8 +216,11 @@ class SuiteRunner:
     is flagged (``grader_errors``), and the traceback is kept for the instructor.
     """
 
-    def __init__(self, suite, plan, make_worker, ref, seed: int, notebook: str, budget_seconds: float):
+    def __init__(self, suite, plan, make_worker, ref, seed: int, notebook: str, budget_seconds: float,
+                 diagnoser=None):
         self.suite, self.plan, self.make_worker, self.ref = suite, plan, make_worker, ref
+        self.diagnoser = diagnoser          # engine.diagnosis.Diagnoser, or None: no mistake diagnosis
+        self.transcripts: dict[str, list] = {}  # test name -> requests recorded for the diagnosis
         self.seed, self.notebook, self.budget = seed, notebook, budget_seconds
         self.worker = None
         self.cell_errors: dict[str, str] = {}
@@ -318,15 +321,25 @@ class SuiteRunner:
         finally:
             if self.worker is not None:
                 self.worker.close()
+        if self.diagnoser is not None and self.transcripts:
+            try:
+                self.diagnoser.diagnose(results, self.transcripts)
+            except Exception:  # noqa: BLE001 - a diagnosis is a bonus: without one, grading stands
+                pass
         return results
 
     def _run_one(self, test, info, result: TestResult) -> None:
-        available = {"student": Student(self.worker), "ref": self.ref, "worker": self.worker,
+        worker = self.worker
+        if self.diagnoser is not None and self.diagnoser.records(info.solution_cell):
+            from .diagnosis import Recorder
+            worker = Recorder(self.worker)
+            self.transcripts[test.__name__] = worker.entries
+        available = {"student": Student(worker), "ref": self.ref, "worker": worker,
                      "rng": rng_for(self.seed, test.__name__),
                      "source": self.plan.sources.get(info.solution_cell, "")}
         wanted = inspect.signature(test).parameters
         try:
-            self.worker.seed(zlib.crc32(f"{self.seed}:{test.__name__}".encode()) & 0x7FFFFFFF)
+            worker.seed(zlib.crc32(f"{self.seed}:{test.__name__}".encode()) & 0x7FFFFFFF)
             test(**{name: available[name] for name in wanted})
         except AssertionError as err:
             self._report(result, False, str(err) or "a check failed")
