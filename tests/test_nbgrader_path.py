@@ -117,7 +117,9 @@ def html_text(path: Path) -> str:
 
 def suite_lines() -> list[str]:
     """Distinctive code lines of the hidden suites (none of them occurs in any notebook)."""
-    notebooks = "".join(p.read_text() for p in paths.SOURCE_DIR.rglob("*.ipynb"))
+    import nbformat
+    notebooks = "\n".join(cell.source for p in paths.SOURCE_DIR.rglob("*.ipynb")
+                           for cell in nbformat.read(str(p), as_version=4).cells)
     lines = set()
     for path in SUITES.rglob("*.py"):
         for line in path.read_text().splitlines():
@@ -245,6 +247,29 @@ def test_feedback_shows_failures_and_no_hidden_test_code(feedback):
         assert leaked(html_text(path), lines) == [], path
 
 
+def feedback_heading(path: Path) -> str:
+    """The text above the list of cells: notebook name, score (or why there is none)."""
+    match = re.search(r'<div class="panel-heading">(.*?)<div id="toc">', path.read_text(), re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", match.group(1))) if match else ""
+
+
+def test_feedback_is_honest_readable_offline_and_has_no_score_outputs(feedback):
+    bad = (feedback / "bad" / ASSIGNMENT / "knn.html").read_text()
+    heading = feedback_heading(feedback / "bad" / ASSIGNMENT / "knn.html")
+    assert "not graded" in heading and "Score:" not in heading, heading   # no number for an ungraded notebook
+    assert "needs manual grade: knn.ipynb is not a readable notebook" in html.unescape(bad)
+    sol = (feedback / "sol" / ASSIGNMENT / "svm.html").read_text()
+    assert "Score: 14.0 / 18.0" in feedback_heading(feedback / "sol" / ASSIGNMENT / "svm.html")
+    assert "Written answers (4.0 points) are not graded yet" in html_text(feedback / "sol" / ASSIGNMENT / "svm.html")
+    for text in (bad, sol):
+        # nothing loaded from outside: no script or style from a URL, no MathJax; math is MathML
+        assert re.findall(r'(?:src|href)="(?:https?:)?//', text) == []
+        assert "mathjax" not in text.lower()
+        assert "<math" in text and "white-space: pre-wrap" in text
+        # the bare score nbgrader reads from a test cell (an execute_result) is not shown
+        assert "Out[" not in text and "output_prompt" not in re.sub(r"<style.*?</style>", "", text, flags=re.S)
+
+
 def test_leak_check_can_fail():
     lines = suite_lines()
     assert leaked("feedback ... " + lines[len(lines) // 2] + " ...", lines)
@@ -267,8 +292,40 @@ def test_export_has_a_status_column(course):
     assert done.returncode == 0, done.stdout + done.stderr
     rows = {r["student_id"]: r for r in csv.DictReader(csv_path.open())}
     assert set(rows) == {"sol", "rel", "bad", "zed"}
-    assert rows["sol"]["status"] == "graded" and float(rows["sol"]["raw_score"]) > 0
-    assert rows["rel"]["status"] == "graded" and float(rows["rel"]["raw_score"]) == 0.0
+    # the solution's written answers wait for a TA; the release's unchanged answers score 0 (nbgrader)
+    assert rows["sol"]["status"] == "autograded, written answers pending" and float(rows["sol"]["raw_score"]) > 0
+    assert rows["rel"]["status"] == "complete" and float(rows["rel"]["raw_score"]) == 0.0
     assert rows["bad"]["status"].startswith("needs manual grade: knn: knn.ipynb is not a readable notebook")
+    assert rows["bad"]["raw_score"] == "" and rows["bad"]["score"] == ""   # no partial sum passing for a grade
     assert rows["zed"]["status"].startswith("not graded: autograde failed (see log)")
     assert rows["zed"]["raw_score"] == "" and rows["zed"]["score"] == ""
+
+
+def test_export_goes_into_the_workspace_by_default(course):
+    elsewhere = sorted(p.name for p in course.root.iterdir())
+    (course.workspace / "grades.csv").unlink(missing_ok=True)
+    done = nbgrader(course.root, course.workspace, "export")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (course.workspace / "grades.csv").is_file()
+    assert sorted(p.name for p in course.root.iterdir()) == elsewhere   # nothing new beside the notebooks
+
+
+def test_written_answers_graded_by_hand_complete_the_status(course):
+    """Once a TA grades every written answer (formgrader sets manual_score), the status is complete."""
+    from autograder.nbgrader_ext.export import notebook_status
+    args = (str(course.workspace / "submitted" / "sol" / ASSIGNMENT),
+            str(course.workspace / "autograded" / "sol" / ASSIGNMENT))
+    with gradebook(course.workspace) as gb:
+        assert notebook_status(gb, ASSIGNMENT, "sol", "svm", *args) == "autograded, written answers pending"
+        answers = {c.name for c in gb.find_notebook("svm", ASSIGNMENT).solution_cells}
+        graded = [g for g in gb.find_submission_notebook("svm", ASSIGNMENT, "sol").grades if g.name in answers]
+        saved = [(g.manual_score, g.needs_manual_grade) for g in graded]
+        try:
+            for g in graded:
+                g.manual_score, g.needs_manual_grade = 1.0, False
+            gb.db.commit()
+            assert notebook_status(gb, ASSIGNMENT, "sol", "svm", *args) == "complete"
+        finally:
+            for g, (score, needs) in zip(graded, saved):
+                g.manual_score, g.needs_manual_grade = score, needs
+            gb.db.commit()

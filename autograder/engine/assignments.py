@@ -5,12 +5,19 @@ Each file gives ``title``, ``notebooks`` (in order), ``due`` (ISO 8601 with offs
 ``seed``: the seed of the hidden suites' random inputs for this assignment (one per course and
 assignment, so that a regrade reproduces every grade; change it for a new term). Without it the
 seed is derived from the assignment's name.
+
+Optional ``[late]``: ``grace_minutes`` (default 0) and ``penalty_per_day`` (the fraction of the
+score lost per started day after the due date and the grace period; default 1.0: a late
+submission scores 0, nbgrader's "zero" method). The due date goes into the nbgrader gradebook
+(``autograder/nbgrader_ext/course.py``), and ``nbgrader autograde`` applies the penalty
+(``autograder/nbgrader_ext/late.py``).
 """
 from __future__ import annotations
 
+import math
 import tomllib
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +26,22 @@ from cs231n_lib import paths
 
 class AssignmentError(ValueError):
     """An assignment definition is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """What a late submission loses: ``penalty_per_day`` of its score per started day after the due
+    date plus ``grace_minutes`` (1.0: everything, at once)."""
+    grace_minutes: float = 0.0
+    penalty_per_day: float = 1.0
+
+    def penalty(self, score: float, seconds_late: float) -> float:
+        """Points taken from ``score`` for a submission ``seconds_late`` after the due date."""
+        late = seconds_late - 60.0 * self.grace_minutes
+        if late <= 0 or score <= 0:
+            return 0.0
+        days = math.ceil(late / 86400.0)
+        return min(score, score * self.penalty_per_day * days)
 
 
 @dataclass(frozen=True)
@@ -31,6 +54,7 @@ class Assignment:
     seconds_per_submission: float
     handout: str
     seed: int
+    late: LatePolicy = dataclass_field(default_factory=LatePolicy)
 
     def source_notebooks(self) -> list[Path]:
         return [paths.source_notebook(self.name, nb) for nb in self.notebooks]
@@ -70,8 +94,20 @@ def load_assignment(name: str, folder: Path | None = None) -> Assignment:
     seed = raw.get("seed", default_seed(name))
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**31:
         raise AssignmentError(f"{path}: 'seed' should be an integer between 0 and 2**31 - 1")
+    late = LatePolicy()
+    if "late" in raw:
+        table = field("late", dict)
+        unknown = set(table) - {"grace_minutes", "penalty_per_day"}
+        if unknown:
+            raise AssignmentError(f"{path}: unknown field(s) in [late]: {', '.join(sorted(unknown))}")
+        grace = table.get("grace_minutes", 0)
+        per_day = table.get("penalty_per_day", 1.0)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (grace, per_day)) \
+                or grace < 0 or not 0 <= per_day <= 1:
+            raise AssignmentError(f"{path}: [late] needs grace_minutes >= 0 and 0 <= penalty_per_day <= 1")
+        late = LatePolicy(float(grace), float(per_day))
     return Assignment(name, field("title", str), tuple(notebooks), due, float(per_call), float(per_sub),
-                      field("handout", str).strip(), seed)
+                      field("handout", str).strip(), seed, late)
 
 
 def default_seed(name: str) -> int:

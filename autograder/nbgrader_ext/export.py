@@ -4,18 +4,23 @@ Configuration (in the repo's ``nbgrader_config.py``)::
 
     c.ExportApp.plugin_class = "autograder.nbgrader_ext.export.StatusCsvExportPlugin"
 
-The CSV has nbgrader's usual columns (assignment, duedate, timestamp, student_id, last_name,
-first_name, email, raw_score, late_submission_penalty, score, max_score) plus ``status``:
+The CSV (``<workspace>/grades.csv`` unless ``--to`` names another file) has nbgrader's usual
+columns (assignment, duedate, timestamp, student_id, last_name, first_name, email, raw_score,
+late_submission_penalty, score, max_score) plus ``status``:
 
-- ``graded``: every submitted notebook was graded by the autograder (written answers are
-  graded by hand as usual);
-- ``needs manual grade: <reason>``: the autograder could not grade some cells (unreadable
-  file, grader error, a cell no hidden test covers); a TA must grade them;
+- ``complete``: every submitted notebook was autograded and every written answer graded by hand;
+- ``autograded, written answers pending``: the autograded points are final, the written answers
+  (graded in formgrader) are not graded yet; the score counts them as 0 so far;
+- ``needs manual grade: <notebook>: <reason>``: the autograder could not grade some cells
+  (unreadable file, grader error, a cell no hidden test covers); a TA must grade them. The score
+  columns are left empty until then, so that a partial sum never passes for a grade;
 - ``not graded: autograde failed (see log)``: the student's files are in ``submitted/`` but
   nbgrader produced no autograded notebook for them; the score columns are left empty,
   because the gradebook may still hold an old score;
 - ``not graded: not autograded yet``: submitted, but ``nbgrader autograde`` never ran on it;
 - ``no submission``: nothing submitted (score 0, as nbgrader counts it).
+
+``; not submitted: <notebooks>`` follows when some notebooks of the assignment are missing.
 """
 from __future__ import annotations
 
@@ -31,11 +36,44 @@ from .plugin import COMMENT_PREFIX, _coursedir
 COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
            "raw_score", "late_submission_penalty", "score", "max_score", "status"]
 
+COMPLETE = "complete"
+WRITTEN_PENDING = "autograded, written answers pending"
+NEEDS_MANUAL = "needs manual grade"
+GRADED = (COMPLETE, WRITTEN_PENDING)  # every autograded point is known
+
+
+def is_autograded(status: str) -> bool:
+    """True for a notebook or submission whose autograded points are all known."""
+    return status.startswith(GRADED)
+
+
+def open_grades(gradebook: Gradebook, sub_nb) -> tuple[list, list]:
+    """``(flagged, written)``: the grades of a submitted notebook still waiting for a person.
+    ``flagged``: test cells the autograder could not score; ``written``: answers graded by hand
+    (written or coded answers) that have no score yet."""
+    answers = {cell.name for cell in gradebook.find_notebook(sub_nb.name, sub_nb.assignment.name).solution_cells}
+    flagged, written = [], []
+    for grade in sub_nb.grades:
+        if grade.manual_score is not None or not grade.needs_manual_grade:
+            continue
+        (written if grade.name in answers else flagged).append(grade)
+    return flagged, written
+
+
+def flag_reasons(sub_nb, flagged) -> list[str]:
+    """Why the flagged cells were not graded (the autograder's comments), or a plain default."""
+    reasons = [c.auto_comment[len(COMMENT_PREFIX):] for c in sub_nb.comments
+               if c.auto_comment and c.auto_comment.startswith(COMMENT_PREFIX)]
+    if not reasons:
+        reasons = [f"cells {', '.join(sorted(g.name for g in flagged))} have no automatic score"]
+    return list(dict.fromkeys(reasons))
+
 
 def notebook_status(gradebook: Gradebook, assignment: str, student_id: str, notebook: str,
                     submitted_dir: str, autograded_dir: str) -> str:
-    """Status of one submitted notebook: ``graded``, ``needs manual grade: <reason>``,
-    ``not graded: autograde failed (see log)``, ``not graded: not autograded yet`` or ``not submitted``.
+    """Status of one submitted notebook: ``complete``, ``autograded, written answers pending``,
+    ``needs manual grade: <reason>``, ``not graded: autograde failed (see log)``,
+    ``not graded: not autograded yet`` or ``not submitted``.
 
     ``submitted_dir`` / ``autograded_dir`` are the student's folders of the assignment.
     """
@@ -47,17 +85,10 @@ def notebook_status(gradebook: Gradebook, assignment: str, student_id: str, note
         return "not graded: not autograded yet"
     if not os.path.isfile(os.path.join(autograded_dir, f"{notebook}.ipynb")):
         return "not graded: autograde failed (see log)"
-    reasons = [c.auto_comment[len(COMMENT_PREFIX):] for c in sub_nb.comments
-               if c.auto_comment and c.auto_comment.startswith(COMMENT_PREFIX)]
-    answers = {cell.name for cell in gradebook.find_notebook(notebook, assignment).solution_cells}
-    unscored = [g.name for g in sub_nb.grades
-                if g.needs_manual_grade and g.auto_score is None and g.manual_score is None
-                and g.cell_type == "code" and g.name not in answers]
-    if unscored and not reasons:
-        reasons = [f"cells {', '.join(sorted(unscored))} have no automatic score"]
-    if reasons:
-        return "needs manual grade: " + "; ".join(dict.fromkeys(reasons))
-    return "graded"
+    flagged, written = open_grades(gradebook, sub_nb)
+    if flagged:
+        return f"{NEEDS_MANUAL}: " + "; ".join(flag_reasons(sub_nb, flagged))
+    return WRITTEN_PENDING if written else COMPLETE
 
 
 def submission_status(gradebook: Gradebook, coursedir, assignment, student_id: str) -> tuple[str, bool]:
@@ -81,23 +112,31 @@ def submission_status(gradebook: Gradebook, coursedir, assignment, student_id: s
     failed = [n for s, names in by_status.items() if s.startswith("not graded") for n in names]
     if failed:
         parts.append(f"not graded: autograde failed (see log) for {', '.join(failed)}")
-    flagged = [f"{n}: {s[len('needs manual grade: '):]}" for s, names in by_status.items()
-               if s.startswith("needs manual grade") for n in names]
+    flagged = [f"{n}: {s[len(NEEDS_MANUAL) + 2:]}" for s, names in by_status.items()
+               if s.startswith(NEEDS_MANUAL) for n in names]
     if flagged:
-        parts.append("needs manual grade: " + " | ".join(flagged))
+        parts.append(f"{NEEDS_MANUAL}: " + " | ".join(flagged))
     if not parts:
-        parts.append("graded")
+        parts.append(WRITTEN_PENDING if WRITTEN_PENDING in by_status else COMPLETE)
     if "not submitted" in by_status:
         parts.append(f"not submitted: {', '.join(by_status['not submitted'])}")
-    return "; ".join(parts), not failed
+    return "; ".join(parts), not failed and not flagged
+
+
+def workspace_of(coursedir) -> str:
+    """The course workspace: the folder of the gradebook (``course_workspace/`` or $CS231N_WORKSPACE)."""
+    url = coursedir.db_url
+    if url.startswith("sqlite:///"):
+        return os.path.dirname(os.path.abspath(url[len("sqlite:///"):]))
+    return coursedir.root
 
 
 class StatusCsvExportPlugin(ExportPlugin):
     """nbgrader's CSV export plus a ``status`` column (see the module docstring)."""
 
     def export(self, gradebook: Gradebook) -> None:
-        dest = self.to or "grades.csv"
         coursedir = _coursedir(self)
+        dest = self.to or os.path.join(workspace_of(coursedir), "grades.csv")
         only_assignments = {str(a) for a in self.assignment}
         only_students = {str(s) for s in self.student}
         self.log.info("Exporting grades with a status column to %s", dest)
@@ -130,7 +169,7 @@ class StatusCsvExportPlugin(ExportPlugin):
                                raw_score=submission.score if valid else None,
                                score=max(0.0, submission.score - penalty) if valid else None)
                 row["status"] = status
-                if status != "graded" and status != "no submission":
+                if not status.startswith(GRADED) and status != "no submission":
                     problems += 1
                     self.log.warning("%s / %s: %s", assignment.name, student_id, status)
                 rows.append(row)

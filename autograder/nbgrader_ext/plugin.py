@@ -301,8 +301,12 @@ class GradeWithHiddenSuites(NbGraderPreprocessor):
                 doc["max_score"] = round(max_points, 4)
             doc["extra_data"].update({"student": student, "assignment": assignment, "notebook": notebook})
             _write(os.path.join(folder, f"{notebook}.results.json"), json.dumps(doc, indent=1) + "\n")
-            head = (f"{assignment}/{notebook} for {student}: {report.score:.2f} / {report.max_score:.2f} "
-                    f"points (seed {report.seed})\n")
+            if report.error:
+                head = (f"{assignment}/{notebook} for {student}: not graded ({max_points:g} points left for a TA "
+                        "to grade by hand; this is not a score of 0)\n")
+            else:
+                head = (f"{assignment}/{notebook} for {student}: {report.score:.2f} / {report.max_score:.2f} "
+                        f"points (seed {report.seed})\n")
             _write(os.path.join(folder, f"{notebook}.feedback.txt"), head + report.feedback_text() + "\n")
         except OSError as err:
             self.log.error("could not write the reports of %s/%s/%s to %s: %s",

@@ -174,14 +174,14 @@ def grade_rows(workspace: Path, students, assignment: str = ASSIGNMENT) -> list[
     """One row per (student, notebook): autograded score and max, written points, status."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from autograder.nbgrader_ext.export import notebook_status
+    from autograder.nbgrader_ext.export import is_autograded, notebook_status
 
     rows = []
     with Gradebook("sqlite:///" + str(workspace / "gradebook.db")) as gb:
         for student in students:
             for notebook in gb.find_assignment(assignment).notebooks:
                 row = {"student": student, "notebook": notebook.name, "score": None, "max": 0.0,
-                       "written": 0.0, "lost": []}
+                       "written": 0.0, "written_max": 0.0, "lost": []}
                 answers = {c.name for c in notebook.solution_cells}
                 row["status"] = notebook_status(gb, assignment, student, notebook.name,
                                                 str(workspace / "submitted" / student / assignment),
@@ -194,32 +194,36 @@ def grade_rows(workspace: Path, students, assignment: str = ASSIGNMENT) -> list[
                 score = 0.0
                 for grade in sub.grades:
                     if grade.name in answers:
-                        row["written"] += grade.max_score
+                        row["written"] += grade.manual_score or 0.0
+                        row["written_max"] += grade.max_score
                         continue
                     row["max"] += grade.max_score
                     if grade.auto_score is not None:
                         score += grade.auto_score
                         if grade.auto_score < grade.max_score - 1e-9:
                             row["lost"].append(grade.name)
-                if row["status"] == "graded":
+                if is_autograded(row["status"]):
                     row["score"] = score
                 rows.append(row)
     return rows
 
 
 def print_table(rows) -> None:
-    print(f"\n{'student':<13} {'notebook':<8} {'autograded':>14}  {'written':>7}  status")
+    from autograder.nbgrader_ext.export import is_autograded
+    print(f"\n{'student':<13} {'notebook':<8} {'autograded':>14}  {'written':>9}  status")
     print("-" * 100)
     for r in rows:
         score = "--" if r["score"] is None else f"{r['score']:.2f}"
         status = r["status"] + (f" (points lost on {', '.join(sorted(r['lost']))})"
-                                if r["lost"] and r["status"] == "graded" else "")
-        print(f"{r['student']:<13} {r['notebook']:<8} {score:>6} / {r['max']:<6.2f}  {r['written']:>7.0f}  {status}")
-    print("(written: points of written answers, graded by hand in formgrader)")
+                                if r["lost"] and is_autograded(r["status"]) else "")
+        written = f"{r['written']:g} / {r['written_max']:g}"
+        print(f"{r['student']:<13} {r['notebook']:<8} {score:>6} / {r['max']:<6.2f}  {written:>9}  {status}")
+    print("(written: points awarded for written answers so far / their maximum; TAs grade them in formgrader)")
 
 
 def check_expectations(rows) -> list[str]:
     """What differs from the designed outcome of the demo (empty when all is as expected)."""
+    from autograder.nbgrader_ext.export import is_autograded
     problems = []
     for r in rows:
         who = f"{r['student']}/{r['notebook']}"
@@ -228,13 +232,13 @@ def check_expectations(rows) -> list[str]:
             if not r["status"].startswith("needs manual grade") or r["score"] is not None:
                 problems.append(f"{who}: the unreadable file should be flagged, got {r['status']!r}")
         elif r["student"] == "s2-untouched":
-            if r["status"] != "graded" or r["score"] != 0:
+            if not is_autograded(r["status"]) or r["score"] != 0:
                 problems.append(f"{who}: the untouched release should score 0, got {r['score']} ({r['status']})")
         elif r["student"] == "s3-buggy" and r["notebook"] == "svm":
-            if r["status"] != "graded" or r["lost"] != ["test_svm_loss_vectorized"] or full:
+            if not is_autograded(r["status"]) or r["lost"] != ["test_svm_loss_vectorized"] or full:
                 problems.append(f"{who}: should lose points on test_svm_loss_vectorized only, lost on "
                                 f"{r['lost']} ({r['status']})")
-        elif not full or r["status"] != "graded":
+        elif not full or not is_autograded(r["status"]):
             problems.append(f"{who}: should have full marks, got {r['score']} / {r['max']} ({r['status']})")
     return problems
 
