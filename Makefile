@@ -17,12 +17,13 @@ $(shell rm -f $(STAMP))
 endif
 endif
 
-.PHONY: help setup test test-unit test-notebooks release data demo notebooks benchmark clean
+.PHONY: help setup test test-unit test-notebooks release student data demo notebooks benchmark clean
 
 help:
 	@echo "make setup           create .venv from the pinned requirements"
 	@echo "make test            run the test suite and execute the solution notebooks (nbval)"
 	@echo "make release         rebuild release/ from source_nb/ with nbgrader"
+	@echo "make student         the student package: build/student/cs231n-student/ and its .zip"
 	@echo "make data            download CIFAR-10 into data/ (md5-checked, resumable)"
 	@echo "make demo            build the release and autograde simulated submissions with nbgrader"
 	@echo "make notebooks       run every solution notebook end to end"
@@ -66,6 +67,10 @@ release: $(STAMP)
 	  $(VENV)/bin/nbgrader generate_assignment $$a --force --log-level=WARN || exit 1; \
 	done
 	@echo "release/ rebuilt from source_nb/ ($(ASSIGNMENTS))"
+
+# What students get: release/, cs231n_lib/, set-up files and a README; scanned for every secret.
+student: $(STAMP)
+	$(PY) -m autograder.tools.student_package
 
 data: $(STAMP)
 	$(PY) -m cs231n_lib.download
