@@ -1,5 +1,5 @@
-"""Do the public check cells of assignment 2 pass the solution and the alternative correct
-implementations, and fail every wrong implementation of tests/variants/?
+"""Do the public check cells of backprop.ipynb and layers.ipynb pass the solution and the alternative
+correct implementations, and fail every wrong implementation of tests/variants/?
 
 Each check cell runs in a fresh namespace built from the notebook's setup and solution cells
 (no data, no training), with one solution cell replaced by a variant's source.
@@ -57,7 +57,7 @@ def test_checks_pass_the_solution(notebook):
         run_check(ns, source)
 
 
-ALTS = [c for c in alternatives() if c[0] == "assignment2"]
+ALTS = [c for c in alternatives() if c[0] == "assignment2" and c[1] in SETUP]
 
 
 @pytest.mark.parametrize("assignment,notebook,gid,label,source", ALTS, ids=[f"{c[2]}-{c[3]}" for c in ALTS])
@@ -68,7 +68,7 @@ def test_checks_pass_alternative_correct_implementations(assignment, notebook, g
         run_check(ns, checks[f"test_{gid}"])
 
 
-WRONGS = [c for c in wrong() if c[0] == "assignment2"]
+WRONGS = [c for c in wrong() if c[0] == "assignment2" and c[1] in SETUP]
 
 
 @pytest.mark.parametrize("assignment,notebook,gid,label,source,tests", WRONGS, ids=[f"{c[2]}-{c[3]}" for c in WRONGS])
