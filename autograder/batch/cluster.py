@@ -69,6 +69,8 @@ def run_on_dask(tasks: list[dict], on_record, scheduler, jobs: int = 1, seed=Non
     except ImportError as err:
         raise RuntimeError("the Dask back end needs dask[distributed] (pip install -r requirements.txt)") from err
     cluster = None
+    if client is None and scheduler is not None and not isinstance(scheduler, str):
+        client = scheduler  # a distributed.Client
     own_client = client is None
     if client is None:
         if scheduler == "local":
@@ -91,7 +93,8 @@ def run_on_dask(tasks: list[dict], on_record, scheduler, jobs: int = 1, seed=Non
             for record in future.result():
                 on_record(record)
             future.release()
-        return f"Dask, {len(nodes)} workers" + (" (LocalCluster)" if cluster is not None else f" at {scheduler}")
+        where = " (LocalCluster)" if cluster is not None else f" at {client.scheduler.address}"
+        return f"Dask, {len(nodes)} workers{where}"
     finally:
         if own_client:
             client.close()
