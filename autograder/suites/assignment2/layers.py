@@ -8,8 +8,7 @@ from autograder.suites.kit.checks import as_array, as_dict, as_list, as_number, 
 from autograder.suites.kit.layer_pairs import (TWICE, LayerPair, add_layer_pair_tests, assert_like,
                                                assert_unchanged, same_value)
 from autograder.suites.kit.loss_layers import LossLayer, add_loss_layer_tests, call
-from cs231n_lib import paths
-from cs231n_lib.notebook_cells import cell_source, code_cells_by_id, read_notebook
+from autograder.suites.kit.reference_helpers import install_swap, instructor_sources
 
 NOTEBOOK = "layers"
 SETUP_CELLS = ["layers_imports", "TwoLayerNet"]
@@ -332,36 +331,17 @@ def test_init_global_rng(student, worker, rng):
 
 LAYER_CELLS = ("affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss")
 
-# Runs in the worker: TwoLayerNet.loss on a network set up by assigning params and reg (as the
-# class docstring allows), with the instructor's layers swapped in for the call, so that a
-# mistake in a layer is graded with the layer and never charged to the network. Returns the
-# result and the arguments after the call.
+# Runs in the worker: TwoLayerNet.loss on a network set up by assigning params and reg (as the class
+# docstring allows); returns the result and the arguments after the call. It is called through the
+# kit's swap (reference_helpers.install_swap), so the instructor's layers stand in for the student's
+# during the call: a mistake in a layer is graded with the layer, never charged to the network.
 NET_LOSS = '''
 def _grader_net_loss(params, reg, X, y):
-    import numpy
-    layers = {{"np": numpy, "numpy": numpy}}
-    for source in {sources!r}:
-        exec(source, layers)
-    space, missing = globals(), object()
-    saved = {{name: space.get(name, missing) for name in {names!r}}}
-    space.update({{name: layers[name] for name in {names!r}}})
-    try:
-        net = TwoLayerNet.__new__(TwoLayerNet)
-        net.params, net.reg = params, reg
-        result = net.loss(X) if y is None else net.loss(X, y)
-        return result, X, net.params
-    finally:
-        for name, value in saved.items():
-            if value is missing:
-                space.pop(name, None)
-            else:
-                space[name] = value
+    net = TwoLayerNet.__new__(TwoLayerNet)
+    net.params, net.reg = params, reg
+    result = net.loss(X) if y is None else net.loss(X, y)
+    return result, X, net.params
 '''
-
-
-def net_loss_source() -> str:
-    cells = code_cells_by_id(read_notebook(paths.source_notebook("assignment2", NOTEBOOK)))
-    return NET_LOSS.format(sources=[cell_source(cells[g]) for g in LAYER_CELLS], names=list(LAYER_CELLS))
 
 
 def net_problem(rng, N, D, H, C, scale=0.5):
@@ -371,8 +351,10 @@ def net_problem(rng, N, D, H, C, scale=0.5):
 
 
 def student_net_loss(student, worker, params, reg, X, y):
-    worker.exec("grader_net_loss", net_loss_source())
-    result, X_after, params_after = as_list(student._grader_net_loss(params, reg, X, y),
+    """(result of loss, X after, params after) of the student's TwoLayerNet.loss on the instructor's layers."""
+    worker.exec("grader_net_loss", NET_LOSS)
+    swap = install_swap(worker, instructor_sources("assignment2", NOTEBOOK, LAYER_CELLS))
+    result, X_after, params_after = as_list(getattr(student, swap)("_grader_net_loss", params, reg, X, y),
                                             "the result of TwoLayerNet.loss", 3)
     return result, X_after, params_after
 
