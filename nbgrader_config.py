@@ -40,7 +40,8 @@ c.Exchange.root = _exchange
 
 # nbgrader zip_collect: archives from an LMS go into <workspace>/downloaded/<assignment>/archive/;
 # each notebook must sit in a folder named "<student id>_..." (see ZIP_NAME_PATTERN).
-c.ZipCollectApp.downloaded_directory = os.path.join(_workspace, "downloaded")
+c.ZipCollectApp.collect_directory_structure = os.path.join(_workspace, "{downloaded}", "{assignment_id}",
+                                                          "{collect_step}")   # absolute: in the workspace
 c.FileNameCollectorPlugin.named_regexp = ZIP_NAME_PATTERN
 
 # Only notebooks are copied into the release (no checkpoints, caches or data).
@@ -85,6 +86,8 @@ c.GenerateFeedback.preprocessors = [
 c.GenerateFeedback.exporter_class = "autograder.nbgrader_ext.feedback.FeedbackHTMLExporter"
 c.FeedbackHTMLExporter.template_name = "cs231n_feedback"
 c.FeedbackHTMLExporter.extra_template_basedirs = [TEMPLATES, NBGRADER_TEMPLATES]
+# release_feedback passes over students collected by zip_collect (no exchange submission to answer)
+c.ExchangeFactory.release_feedback = "autograder.nbgrader_ext.feedback.ReleaseFeedback"
 
 # nbgrader export: the usual grades CSV plus a "status" column (autograder/nbgrader_ext/export.py),
 # written to <workspace>/grades.csv unless --to names another file.

@@ -9,7 +9,6 @@ and a release notebook run from the package with the instructor's answers pasted
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess

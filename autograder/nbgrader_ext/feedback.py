@@ -35,9 +35,12 @@ Configuration (in the repo's ``nbgrader_config.py``)::
 - ``FeedbackHTMLExporter``: math in markdown becomes MathML (``latex2mathml``), which browsers
   draw without MathJax or any network; the template (``templates/cs231n_feedback``) loads
   nothing from outside and wraps long lines.
+- ``ReleaseFeedback`` (``c.ExchangeFactory.release_feedback``): ``nbgrader release_feedback``
+  passes over students collected from a zip, who have no exchange submission to attach it to.
 """
 from __future__ import annotations
 
+import glob
 import html
 import os
 
@@ -46,6 +49,7 @@ from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
 from nbgrader import utils as nbutils
+from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.preprocessors import ClearHiddenTests as _NbgraderClearHiddenTests
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer, List
@@ -187,3 +191,25 @@ class FeedbackHTMLExporter(HTMLExporter):
                                   anchor_link_text=self.anchor_link_text,
                                   exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
         return MarkdownWithMath(renderer=renderer).render(source)
+
+
+# ---- delivering feedback -------------------------------------------------------------------
+
+class ReleaseFeedback(ExchangeReleaseFeedback):
+    """nbgrader's ``release_feedback``, which passes over the students who did not submit through
+    the exchange (collected from a zip: no submission time, no submission secret) instead of
+    failing on the first of them; the log says where their feedback files are."""
+
+    def copy_files(self):
+        excluded = [s for s in (self.coursedir.student_id_exclude or "").split(",") if s]
+        for folder in sorted(glob.glob(self.src_path)):
+            if os.path.isfile(os.path.join(folder, "timestamp.txt")) and \
+                    os.path.isfile(os.path.join(folder, "submission_secret.txt")):
+                continue
+            student = os.path.basename(os.path.dirname(folder.rstrip(os.sep)))
+            if student not in excluded:
+                excluded.append(student)
+                self.log.warning("%s did not submit through the exchange (e.g. a zip): send the feedback in %s "
+                                 "another way", student, folder)
+        self.coursedir.student_id_exclude = ",".join(excluded)
+        return super().copy_files()
