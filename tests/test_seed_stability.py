@@ -19,6 +19,7 @@ from test_hidden_suites import NOTEBOOKS, failed_tests, submission
 from variants import alternatives, wrong
 
 SEEDS = list(range(7001, 7021))
+pytestmark = pytest.mark.timeout(2400)   # every assignment's variants x 20 seeds: minutes on 2 cores
 
 
 def packed(entries):
