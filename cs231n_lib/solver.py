@@ -23,8 +23,9 @@ the ones the Solver runs. A function can also be passed directly as ``update_rul
 Behaviour (as CS231n's): every parameter gets its own copy of ``optim_config``, which the rule
 fills with its defaults and its state; each epoch has ``max(N_train // batch_size, 1)`` steps on
 minibatches drawn with replacement; after every epoch each learning rate is multiplied by
-``lr_decay``; the training and validation accuracies are measured at the first step and after
-every epoch; when training ends the model gets the parameters with the best validation accuracy.
+``lr_decay``; the training and validation accuracies are measured after the first step and after
+every epoch (CS231n's "Epoch 0" line is the check after the first step); when training ends the
+model gets the parameters with the best validation accuracy.
 Minibatches and accuracy subsamples are drawn from a ``np.random.Generator`` (``rng``), never from
 numpy's global generator, so a model that re-seeds the global generator (seeded dropout) does
 not freeze the minibatches.
@@ -100,8 +101,8 @@ class Solver:
 
     Attributes after train():
     - loss_history: list of floats, the minibatch loss of every step.
-    - train_acc_history, val_acc_history: lists of floats, the accuracies at the first step and
-      after every epoch (num_epochs + 1 entries).
+    - train_acc_history, val_acc_history: lists of floats, the accuracies after the first step and
+      after every epoch (num_epochs + 1 entries; num_epochs when an epoch is a single step).
     - best_val_acc: the best validation accuracy; best_params: copies of the parameters that had it
       (the model holds them after training).
     - epoch: the number of epochs done; optim_configs: the config of every parameter.

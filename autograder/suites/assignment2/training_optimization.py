@@ -3,8 +3,9 @@
 Every rule gets the tests of :mod:`autograder.suites.kit.update_rules` (one step with a state and
 non-default hyperparameters, several steps threading the returned config, CS231n's defaults, dw
 unchanged); Adam also gets a test of its first step (t incremented before the bias correction).
-The hyperparameters of the value tests are chosen so that each one visibly changes the step: an
-epsilon of 1e-3..1e-2 against caches of 0.01..1 tells sqrt(cache) + eps from sqrt(cache + eps).
+The hyperparameters of the value tests are drawn far from their defaults, so that a rule that ignores
+one always fails, and so that each visibly changes the step: an epsilon of 1e-3..1e-2 against caches
+of 0.01..5 tells sqrt(cache) + eps from sqrt(cache + eps).
 """
 import numpy as np
 
@@ -18,7 +19,8 @@ SOLUTION_CELLS = ["sgd_momentum", "adagrad", "rmsprop", "adam"]
 
 
 def learning_rate(rng):
-    return float(10 ** rng.uniform(-2.5, -1.0))
+    """0.03..0.3: far from every default (1e-2, and 1e-3 for Adam)."""
+    return float(10 ** rng.uniform(-1.5, -0.5))
 
 
 def epsilon(rng):
@@ -75,7 +77,7 @@ def adam_variant(increment_first=True, corrected=True):
 
 RULES = [
     UpdateRule("sgd_momentum", {"learning_rate": 1e-2, "momentum": 0.9}, ("velocity",),
-               hyper=lambda rng: {"learning_rate": learning_rate(rng), "momentum": float(rng.uniform(0.5, 0.95))},
+               hyper=lambda rng: {"learning_rate": learning_rate(rng), "momentum": float(rng.uniform(0.5, 0.8))},
                initial_state=lambda rng, shape: {"velocity": 0.1 * rng.standard_normal(shape)},
                mistakes=(("the step uses the velocity of the previous step: update v first, then next_w = w + v",
                           momentum_old_velocity),
@@ -97,10 +99,11 @@ RULES = [
                           root_of_cache_plus_eps(decay=True)),)),
     UpdateRule("adam", {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}, ("m", "v"),
                counters=("t",),
-               hyper=lambda rng: {"learning_rate": learning_rate(rng), "beta1": float(rng.uniform(0.5, 0.9)),
-                                  "beta2": float(rng.uniform(0.8, 0.99)), "epsilon": epsilon(rng)},
+               hyper=lambda rng: {"learning_rate": learning_rate(rng), "beta1": float(rng.uniform(0.5, 0.8)),
+                                  "beta2": float(rng.uniform(0.8, 0.95)), "epsilon": epsilon(rng)},
+               # t <= 5 keeps the bias correction large: t and t - 1 always give clearly different steps
                initial_state=lambda rng, shape: {"m": 0.5 * rng.standard_normal(shape), "v": positive(rng, shape),
-                                                 "t": int(rng.integers(1, 20))},
+                                                 "t": int(rng.integers(1, 6))},
                mistakes=(("t is incremented after the bias correction: increment t first, so that the first "
                           "step uses t = 1", adam_variant(increment_first=False)),
                          ("there is no bias correction: divide m by (1 - beta1**t) and v by (1 - beta2**t)",
