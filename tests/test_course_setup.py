@@ -210,3 +210,15 @@ def test_kernels_of_this_environment_print_no_plain_tcp_warning():
     assert not logger.filter(record) and logger.filter(other)
     settings = json.loads((ROOT / "jupyter-config" / "jupyter_server_config.d" / "cs231n_workbook.json").read_text())
     assert settings["KernelManager"]["transport_encryption"] == "auto"
+
+
+def test_array_mismatch_message_reads_for_plural_and_singular_names():
+    import numpy as np
+
+    from autograder.suites.kit.checks import assert_close
+    for what in ("the distances", "dx"):
+        with pytest.raises(AssertionError) as info:
+            assert_close(np.zeros(3), np.ones(3), 1e-6, what, "for N=3")
+        assert str(info.value).startswith(f"wrong values in {what} for N=3 (max relative error")
+        assert "differs" not in str(info.value)
+    assert_close(np.ones(3), np.ones(3), 1e-6, "dx")   # negative control: equal values pass

@@ -64,7 +64,7 @@ def as_list(value, what: str, length: int | None = None) -> list:
 
 
 def assert_close(got, want, tol: float, what: str, context: str = "") -> None:
-    """rel_error(got, want) < tol, with a message naming what differs and where."""
+    """rel_error(got, want) < tol, with a message naming what is wrong and where (for one or many values)."""
     if isinstance(got, (str, bytes)) or (isinstance(got, np.ndarray) and got.dtype.kind not in "biuf"):
         raise AssertionError(f"{what} should be real numbers, got {type(got).__name__}"
                              + (f" of dtype {got.dtype}" if isinstance(got, np.ndarray) else ""))
@@ -81,7 +81,7 @@ def assert_close(got, want, tol: float, what: str, context: str = "") -> None:
         assert err < tol, (f"{what} is {float(got_a):.10g}, expected {float(want_a):.10g}{where} "
                            f"(relative error {err:.2g}, tolerance {tol:.2g})")
     else:
-        assert err < tol, (f"{what} differs from the expected values{where} "
+        assert err < tol, (f"wrong values in {what}{where} "
                            f"(max relative error {err:.2g}, tolerance {tol:.2g})")
 
 
