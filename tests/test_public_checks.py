@@ -273,3 +273,128 @@ def test_cross_validation_check_catches_wrong_folds(knn_nb, wrong):
     _KNN_OK["cross_validate_knn"] = ns["cross_validate_knn"]
     with pytest.raises(AssertionError):
         run_check(ns, checks["test_cross_validate_knn"], cross_validate_knn=wrong)
+
+
+# ---- checks that point the right way ---------------------------------------------------
+
+def _math_exp_softmax_naive(W, X, y, reg):
+    """A naive softmax with math.exp and no shift: raises OverflowError for scores near 1000."""
+    import math
+    loss, dW = 0.0, np.zeros_like(W)
+    for i in range(X.shape[0]):
+        s = X[i].dot(W)
+        e = [math.exp(v) for v in s]
+        p = np.array(e) / sum(e)
+        loss -= math.log(p[y[i]])
+        p[y[i]] -= 1
+        dW += np.outer(X[i], p)
+    return loss / X.shape[0] + 0.5 * reg * np.sum(W * W), dW / X.shape[0] + reg * W
+
+
+def _raising_softmax_vectorized(W, X, y, reg):
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        return softmax_unshifted(W, X, y, reg)
+
+
+def test_overflow_hints_are_reached_whatever_the_overflow_looks_like(softmax_nb):
+    """math.exp raises OverflowError, numpy may raise FloatingPointError: either way the student
+    reads the hint, not a bare traceback."""
+    ns, checks = softmax_nb
+    for check, name, fn in (("test_softmax_loss_naive", "softmax_loss_naive", _math_exp_softmax_naive),
+                            ("test_softmax_loss_vectorized", "softmax_loss_vectorized", _raising_softmax_vectorized)):
+        with pytest.raises(AssertionError) as failure:
+            run_check(ns, checks[check], **{name: fn})
+        assert "shift the scores by their" in str(failure.value), (check, str(failure.value))
+
+
+@pytest.mark.parametrize("notebook,check,naive,wrong_naive", [
+    ("svm", "test_svm_loss_vectorized", "svm_loss_naive", "without_half"),
+    ("svm", "test_svm_loss_vectorized", "svm_loss_naive", "no_correct_class_grad"),
+    ("softmax", "test_softmax_loss_vectorized", "softmax_loss_naive", "unshifted"),
+    ("softmax", "test_softmax_loss_vectorized", "softmax_loss_naive", "not_averaged"),
+])
+def test_vectorized_checks_pass_a_right_version_whatever_the_naive_one_does(request, notebook, check, naive,
+                                                                              wrong_naive):
+    """A correct vectorized loss passes its check even when the student's naive loss is wrong."""
+    ns, checks = request.getfixturevalue(f"{notebook}_nb")
+    ok = ns[naive.replace("naive", "vectorized")]
+    fn = {"without_half": with_ok(svm_without_half, ok), "not_averaged": with_ok(svm_not_averaged, ok),
+          "no_correct_class_grad": svm_no_correct_class_grad, "unshifted": softmax_unshifted}[wrong_naive]
+    with np.errstate(all="ignore"):
+        run_check(ns, checks[check], **{naive: fn})
+
+
+@pytest.mark.parametrize("check", ["test_compute_distances_one_loop", "test_compute_distances_no_loops"])
+def test_faster_distance_checks_pass_whatever_the_two_loop_version_does(knn_nb, monkeypatch, check):
+    """The one-loop and no-loop checks compare with scipy's cdist, not with the student's two loops."""
+    ns, checks = knn_nb
+    cls = ns["KNearestNeighbor"]
+    _KNN_OK.update({n: getattr(cls, n) for n in ("compute_distances_no_loops", "predict_labels")})
+    monkeypatch.setattr(cls, "compute_distances_two_loops", _squared_two_loops)
+    monkeypatch.setattr(cls, "compute_distances_one_loop", lambda self, X: _KNN_OK["compute_distances_no_loops"](self, X))
+    run_check(ns, checks[check])
+
+
+def _message(ns, source, **overrides) -> str:
+    with np.errstate(all="ignore"), pytest.raises(AssertionError) as failure:
+        run_check(ns, source, **overrides)
+    return str(failure.value)
+
+
+def _says_expected_and_got(message: str) -> bool:
+    text = message.lower()
+    return "expected" in text and ("got" in text or "yours" in text or "grew by" in text or "added" in text)
+
+
+@pytest.mark.parametrize("notebook,check,name,wrong", [
+    ("svm", "test_svm_loss_naive", "svm_loss_naive", "without_half"),
+    ("svm", "test_svm_loss_naive", "svm_loss_naive", "not_averaged"),
+    ("svm", "test_svm_loss_naive", "svm_loss_naive", "no_correct_class_grad"),
+    ("svm", "test_svm_loss_vectorized", "svm_loss_vectorized", "without_half"),
+    ("svm", "test_svm_loss_vectorized", "svm_loss_vectorized", "not_averaged"),
+    ("svm", "test_svm_loss_vectorized", "svm_loss_vectorized", "no_correct_class_grad"),
+    ("softmax", "test_softmax_loss_naive", "softmax_loss_naive", "without_half"),
+    ("softmax", "test_softmax_loss_naive", "softmax_loss_naive", "not_averaged"),
+    ("softmax", "test_softmax_loss_vectorized", "softmax_loss_vectorized", "without_half"),
+    ("softmax", "test_softmax_loss_vectorized", "softmax_loss_vectorized", "not_averaged"),
+])
+def test_failing_loss_checks_say_what_was_expected_and_what_came_back(request, notebook, check, name, wrong):
+    ns, checks = request.getfixturevalue(f"{notebook}_nb")
+    ok = ns[name.replace("naive", "vectorized")]
+    fn = {"without_half": with_ok(svm_without_half, ok), "not_averaged": with_ok(svm_not_averaged, ok),
+          "no_correct_class_grad": svm_no_correct_class_grad}[wrong]
+    message = _message(ns, checks[check], **{name: fn})
+    assert _says_expected_and_got(message), message
+
+
+@pytest.mark.parametrize("check,name,wrong", [
+    ("test_compute_distances_two_loops", "compute_distances_two_loops", _squared_two_loops),
+    ("test_compute_distances_one_loop", "compute_distances_one_loop", _l1_one_loop),
+    ("test_compute_distances_no_loops", "compute_distances_no_loops", _transposed_no_loops),
+    ("test_compute_distances_no_loops", "compute_distances_no_loops", lambda self, X: _l1_one_loop(self, X)),
+    ("test_predict_labels", "predict_labels", _votes_to_larger_label),
+    ("test_predict_labels", "predict_labels", _k_plus_one),
+])
+def test_failing_knn_checks_say_what_was_expected_and_what_came_back(knn_nb, monkeypatch, check, name, wrong):
+    ns, checks = knn_nb
+    cls = ns["KNearestNeighbor"]
+    _KNN_OK.update({n: getattr(cls, n) for n in ("compute_distances_no_loops", "predict_labels")})
+    monkeypatch.setattr(cls, name, wrong)
+    message = _message(ns, checks[check])
+    assert _says_expected_and_got(message), message
+
+
+@pytest.mark.parametrize("wrong", [_train_ignoring_lr, _train_full_batch])
+def test_failing_train_check_says_what_was_expected(svm_nb, monkeypatch, wrong):
+    global _ORIGINAL_TRAIN
+    ns, checks = svm_nb
+    _ORIGINAL_TRAIN = ns["LinearClassifier"].train
+    monkeypatch.setattr(ns["LinearClassifier"], "train", wrong)
+    message = _message(ns, checks["test_LinearClassifier_train"])
+    assert _says_expected_and_got(message), message
+
+
+def test_the_message_probe_can_fail():
+    """Negative control: a bare message is not taken for one that says expected and got."""
+    assert not _says_expected_and_got("hand example: wrong dW")
+    assert _says_expected_and_got("hand example: expected dW [[1]] got [[2]]")
