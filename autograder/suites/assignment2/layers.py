@@ -9,6 +9,7 @@ from autograder.suites.kit.layer_pairs import (TWICE, LayerPair, add_layer_pair_
                                                assert_unchanged, same_value)
 from autograder.suites.kit.loss_layers import LossLayer, add_loss_layer_tests, call
 from autograder.suites.kit.reference_helpers import install_swap, instructor_sources
+from cs231n_lib.gradient_check import rel_error
 
 NOTEBOOK = "layers"
 SETUP_CELLS = ["layers_imports", "TwoLayerNet"]
@@ -399,11 +400,29 @@ def check_loss(student, ref, worker, rng, part):
         loss, grads = loss_and_grads(student, worker, params, reg, X, y)
         want_loss, want_grads = reference_net_loss(ref, params, reg, X, y)
         where = f"for N={N}, D={D}, H={H}, C={C}, reg={reg}"
-        if part == "loss":
-            assert_close(loss, want_loss, 1e-9, "the loss", where)
-        else:
-            for k in KEYS:
-                assert_close(grads[k], want_grads[k], 1e-8, f"grads['{k}']", where)
+        try:
+            if part == "loss":
+                assert_close(loss, want_loss, 1e-9, "the loss", where)
+            else:
+                for k in KEYS:
+                    assert_close(grads[k], want_grads[k], 1e-8, f"grads['{k}']", where)
+        except AssertionError as err:
+            raise AssertionError(f"{err}{diagnose_reg(student, ref, worker, params, reg, X, y, part)}") from None
+
+
+def diagnose_reg(student, ref, worker, params, reg, X, y, part) -> str:
+    """Name the regularization convention when the same network is right with reg = 0."""
+    if reg == 0:
+        return ""
+    loss, grads = loss_and_grads(student, worker, params, 0.0, X, y)
+    want_loss, want_grads = reference_net_loss(ref, params, 0.0, X, y)
+    if part == "loss":
+        right = rel_error(loss, want_loss) < 1e-9
+    else:
+        right = all(rel_error(grads[k], want_grads[k]) < 1e-8 for k in KEYS)
+    return ("; with reg = 0 it matches, so the regularization is off: our convention is "
+            "0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2)), weights only, with gradients reg * W1 and "
+            "reg * W2" if right else "")
 
 
 @graded("test_TwoLayerNet_loss", LOSS, 2)
