@@ -126,6 +126,8 @@ def test_adam_first_step(student, rng):
         assert "t" in config, "the config returned by adam should hold the step counter 't'"
         t = as_number(config["t"], "config['t'] returned by adam")
         assert t == 1, f"after the first step from a fresh config, config['t'] should be 1, got {t:g}"
+        assert np.all(np.isfinite(next_w)), ("the first step gives inf or nan (if t is still 0 in the bias correction, "
+                                             "1 - beta**t is 0: increment t first, so that the first step uses t = 1)")
         assert_close(next_w - w, -lr * np.sign(dw), 1e-6, "the first step next_w - w",
                      f"with learning_rate {lr:.3g} (t becomes 1 before the bias correction, so m_hat = dw, "
                      "v_hat = dw**2 and every weight moves by learning_rate against the sign of its gradient)")

@@ -81,13 +81,19 @@ def call_rule(student, rule: UpdateRule, w, dw, *config):
     return next_w, new_config
 
 
+def same_step(step, guess) -> bool:
+    """The same numbers where finite, and inf or nan at the same places."""
+    finite = np.isfinite(step)
+    return (guess.shape == step.shape and np.array_equal(finite, np.isfinite(guess))
+            and np.allclose(step[finite], guess[finite], rtol=1e-6, atol=1e-12))
+
+
 def named_mistake(rule: UpdateRule, w, dw, config, step) -> str:
     """'; it looks like <mistake>' when the student's step is the one a known mistake gives."""
     for description, wrong in rule.mistakes:
         with np.errstate(all="ignore"):
             guess = np.asarray(wrong(w.copy(), dw.copy(), copy_config(config)), dtype=np.float64) - w
-        if guess.shape == step.shape and np.all(np.isfinite(guess)) and \
-                np.allclose(step, guess, rtol=1e-6, atol=1e-12):
+        if same_step(step, guess):
             return f"; it looks like {description}"
     return ""
 
@@ -95,8 +101,10 @@ def named_mistake(rule: UpdateRule, w, dw, config, step) -> str:
 def compare(rule: UpdateRule, got, want, w, dw, sent_config, where: str) -> None:
     """The student's (next_w, config) against the reference's, for one call."""
     (next_w, config), (want_w, want_config) = got, want
-    step = next_w - w
+    with np.errstate(all="ignore"):
+        step = next_w - w
     try:
+        assert np.all(np.isfinite(step)), f"the step next_w - w contains inf or nan {where}"
         assert_close(step, want_w - w, STEP_TOL, "the step next_w - w", where)
     except AssertionError as err:
         raise AssertionError(f"{err}{named_mistake(rule, w, dw, sent_config, step)}") from None
