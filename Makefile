@@ -17,7 +17,7 @@ $(shell rm -f $(STAMP))
 endif
 endif
 
-.PHONY: help setup test test-unit test-notebooks release student data demo notebooks benchmark conv-benchmark clean
+.PHONY: help setup test test-unit test-notebooks release student data demo notebooks benchmark conv-benchmark report clean
 
 help:
 	@echo "make setup           create .venv from the pinned requirements"
@@ -27,7 +27,8 @@ help:
 	@echo "make data            download CIFAR-10 into data/ (md5-checked, resumable)"
 	@echo "make demo            build the release and autograde simulated submissions with nbgrader"
 	@echo "make notebooks       run every solution notebook end to end"
-	@echo "make benchmark       measure grading time: our engine vs nbgrader's stock kernels"
+	@echo "make benchmark       measure grading time: our engine vs nbgrader's stock kernels, a 1,000-submission batch, Dask scaling"
+	@echo "make report          class report of ASSIGNMENT (default assignment1) from the results store: HTML with plots, CSV"
 	@echo "make conv-benchmark  time the reference convolution (im2col vs loops vs torch) and kNN distances vs cdist"
 
 setup: $(STAMP)
@@ -85,6 +86,12 @@ notebooks: $(STAMP)
 
 benchmark: release
 	$(PY) -m autograder.tools.benchmark
+
+# The class report of an assignment from <workspace>/results/<assignment> (written by
+# `nbgrader autograde` and by `python -m autograder grade --results`).
+ASSIGNMENT ?= assignment1
+report: $(STAMP)
+	$(PY) -m autograder report $(ASSIGNMENT)
 
 clean:
 	rm -rf build .pytest_cache

@@ -69,6 +69,30 @@ def check_complete(store: ResultStore, students: list[str]) -> None:
             assert r.report.error is None and r.report.score == want, (r.student, r.notebook)
 
 
+def summary_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.startswith("graded ")]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def descendants(root: int) -> list[int]:
+    parents = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                stat = open(f"/proc/{name}/stat", "rb").read()
+                parents[int(name)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+            except (OSError, ValueError):
+                pass
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        kids = [p for p, pp in parents.items() if pp == pid]
+        found += kids
+        todo += kids
+    return found
+
+
 def batch_processes(marker: str) -> list[int]:
     found = []
     for name in os.listdir("/proc"):
@@ -91,11 +115,18 @@ def test_a_killed_batch_is_completed_by_a_rerun_without_duplicates(tmp_path):
     deadline = time.monotonic() + 120
     while len(list(results.glob("*/*.json"))) < 4 and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
+    below = descendants(first.pid)
     os.kill(first.pid, signal.SIGKILL)
     first.communicate()
     assert first.returncode == -signal.SIGKILL, "the batch ended before it could be killed: the test proves nothing"
+    assert below, "the batch had no grading processes: the test proves nothing"
     time.sleep(1.0)
     assert batch_processes(str(results)) == [], "grading processes outlived the killed batch"
+    for pid in below:  # orphans come to this process when it is a subreaper (it started workers): reap them
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
 
     kept = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in results.glob("*/*.json")}
     assert 4 <= len(kept) < 48
@@ -105,7 +136,7 @@ def test_a_killed_batch_is_completed_by_a_rerun_without_duplicates(tmp_path):
 
     second = subprocess.run(cmd, cwd=paths.REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr
-    summary = second.stderr.strip().splitlines()[-1]
+    summary = summary_line(second.stderr)
     assert summary.startswith(f"graded {48 - len(kept)} notebooks of "), summary
     assert f"{len(kept)} already in the results store" in summary
     for path, stamp in kept.items():  # what was stored is not graded again
@@ -113,7 +144,7 @@ def test_a_killed_batch_is_completed_by_a_rerun_without_duplicates(tmp_path):
     check_complete(store, sorted(d.name for d in submitted.iterdir()))
 
     third = subprocess.run(cmd, cwd=paths.REPO_ROOT, capture_output=True, text=True, timeout=600)
-    assert third.stderr.strip().splitlines()[-1].startswith("graded 0 notebooks of 0 submissions")
+    assert summary_line(third.stderr).startswith("graded 0 notebooks of 0 submissions"), third.stderr
 
 
 def test_a_resubmitted_notebook_is_graded_again(tmp_path):
@@ -164,15 +195,47 @@ def test_submissions_are_grouped_per_student_folder(tmp_path):
 
 
 def test_grading_through_a_dask_local_cluster(tmp_path):
+    """A LocalCluster grades and stores like the pool; a worker killed mid-batch loses nothing."""
     pytest.importorskip("distributed")
-    from autograder.batch.cluster import local_cluster
+    from autograder.batch.cluster import local_cluster, run_on_dask
+    from autograder.batch.task import payload
     from distributed import Client
     kinds = ("s3-buggy", "s4-broken")
     submitted = make_submissions(tmp_path, 1, kinds)
     results = tmp_path / "results"
+    more = make_submissions(tmp_path / "more", 2, ("s1-solved",))
+    records, killed = [], []
     with local_cluster(2) as cluster, Client(cluster) as client:
         outcome = grade_paths([submitted], seed=SEED, results=str(results), scheduler=client)
-    assert outcome.backend.startswith("Dask, 2 workers")
-    check_complete(ResultStore(results, ASSIGNMENT), [f"{s}-00" for s in kinds])
-    assert [r.path for r in outcome.reports] == [str(p) for s in kinds
-                                                 for p in sorted((submitted / f"{s}-00" / ASSIGNMENT).glob("*.ipynb"))]
+        assert outcome.backend.startswith("Dask, 2 workers")
+        check_complete(ResultStore(results, ASSIGNMENT), [f"{s}-00" for s in kinds])
+        assert [r.path for r in outcome.reports] == [
+            str(p) for s in kinds for p in sorted((submitted / f"{s}-00" / ASSIGNMENT).glob("*.ipynb"))]
+
+        # a lost node: a worker process is killed while it grades; its task runs again elsewhere
+        pids = client.run(os.getpid)
+
+        def on_record(record):
+            busy = [w for w, keys in client.processing().items() if keys]
+            if not killed and busy:
+                os.kill(pids[busy[0]], signal.SIGKILL)
+                killed.append(busy[0])
+            records.append(record)
+        run_on_dask([payload(s, ship_bytes=True) for s in find_submissions([more])], on_record, client, seed=SEED)
+    assert killed, "no worker was busy when the first result came: the test proves nothing"
+    assert sorted((r["student"], r["notebook"]) for r in records) == sorted(
+        (f"s1-solved-{i:02d}", nb) for i in range(2) for nb in demo.NOTEBOOKS)
+    assert all(r["report"]["error"] is None and sum(t["score"] for t in r["report"]["tests"]) ==
+               expected_scores("s1-solved")[r["notebook"]] for r in records)
+
+
+def test_batch_keeps_its_layer():
+    """autograder/batch sits above the engine and the sandbox, below the CLI, nbgrader_ext and tools."""
+    from test_layering import ROOT, imports
+    above = ("autograder.nbgrader_ext", "autograder.tools", "nbgrader")
+    bad = [f"{f.name} imports {n}" for f in sorted((ROOT / "batch").rglob("*.py")) for n in imports(f)
+           if any(n == a or n.startswith(a + ".") for a in above)]
+    for layer in ("engine", "sandbox", "suites"):
+        bad += [f"{f.name} imports {n}" for f in sorted((ROOT / layer).rglob("*.py")) for n in imports(f)
+                if n == "autograder.batch" or n.startswith("autograder.batch.")]
+    assert bad == []

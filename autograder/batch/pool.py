@@ -33,6 +33,8 @@ def _die_with_parent(parent: int) -> None:
 
 def _child(parent, tasks, results, store_folder, seed, use_template, allow_uncontained):
     _die_with_parent(parent)
+    from autograder.sandbox import launcher
+    launcher._subreaper = False  # not inherited through fork: this process must become one itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
     while True:
         item = tasks.get()

@@ -9,7 +9,7 @@ from pathlib import Path
 from autograder.engine.report import NotebookReport
 
 from .store import ResultStore, default_dir
-from .submissions import find_submissions
+from .submissions import find_submissions, notebook_files
 from .task import grade_submission, payload
 
 
@@ -102,12 +102,13 @@ def grade_paths(paths, assignment=None, seed=None, jobs=1, scheduler=None, resul
         if bar is not None:
             bar.close()
     outcome.graded_submissions = len(tasks)
-    for sub in subs:
-        for name in sub.notebooks:
-            report = found.get((sub.student, sub.assignment, name))
-            if report is None:
-                report = NotebookReport(f"{sub.student}/{sub.assignment}/{name}.ipynb", sub.assignment, name,
-                                        seed, error="not graded: its grading process was lost twice "
-                                                    "(run the batch again to grade it)")
-            outcome.reports.append(report)
+    where = {path: (sub, name) for sub in subs for name, path in sub.notebooks.items()}
+    for path in notebook_files(paths):  # the order the paths were given in
+        sub, name = where[path]
+        report = found.get((sub.student, sub.assignment, name))
+        if report is None:
+            report = NotebookReport(str(path), sub.assignment, name, seed,
+                                    error="not graded: its grading process was lost twice "
+                                          "(run the batch again to grade it)")
+        outcome.reports.append(report)
     return outcome

@@ -26,18 +26,24 @@ class Submission:
         return f"{self.student}/{self.assignment}"
 
 
-def find_submissions(paths, assignment: str | None = None) -> list[Submission]:
-    """Submissions from notebook files and folders, in a stable order.
-
-    The student is the name of the folder above the assignment folder; the assignment is
-    ``assignment`` if given, else the name of the notebook's folder.
-    """
+def notebook_files(paths) -> list[Path]:
+    """The notebooks named by paths, in their order (a folder: its notebooks, sorted)."""
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             files += sorted(f for f in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in f.parts)
         else:
             files.append(p)
+    return files
+
+
+def find_submissions(paths, assignment: str | None = None) -> list[Submission]:
+    """Submissions from notebook files and folders, in a stable order.
+
+    The student is the name of the folder above the assignment folder; the assignment is
+    ``assignment`` if given, else the name of the notebook's folder.
+    """
+    files = notebook_files(paths)
     groups: dict[Path, Submission] = {}
     seen: dict[tuple[str, str], Path] = {}
     for f in files:

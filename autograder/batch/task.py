@@ -10,14 +10,17 @@ are used.
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import dataclasses
+import functools
 import os
 import tempfile
 import time
 from pathlib import Path
 
-from autograder.engine.grading import grade_notebook, limits_for
+from autograder.engine.grading import (available_suites, grade_notebook, imported_cells, limits_for, load_suite,
+                                       source_notebook)
 from autograder.engine.report import NotebookReport
 from autograder.sandbox import ContainmentUnavailable, Limits
 
@@ -47,15 +50,45 @@ def key_of(assignment: str, notebook: str, data: bytes | None) -> str:
     return f"{fingerprint(data) if data is not None else 'missing'}:{grader}"
 
 
-def template_for(limits: Limits, enabled: bool):
+@functools.lru_cache(maxsize=None)
+def preload_for(assignment: str) -> tuple[str, ...]:
+    """The modules that the setup cells of an assignment's notebooks import (numpy, cs231n_lib...):
+    a template imports them once for all the notebooks of a submission."""
+    from cs231n_lib.notebook_cells import cell_source, code_cells_by_id
+    names = {"numpy"}
+    for (a, notebook) in available_suites():
+        if a != assignment:
+            continue
+        try:
+            suite = load_suite(a, notebook)
+            cells = code_cells_by_id(source_notebook(a, notebook))
+            sources = [cell_source(cells[g]) for g in suite.SETUP_CELLS if g in cells]
+            sources += [src for _, src in imported_cells(suite)]
+        except Exception:  # noqa: BLE001 - no preloading for a notebook that cannot be read
+            continue
+        for src in sources:
+            try:
+                tree = ast.parse("\n".join(l for l in src.splitlines() if not l.lstrip().startswith(("%", "!"))))
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                if isinstance(node, ast.Import):
+                    names.update(a.name for a in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.add(node.module)
+    names.discard("__future__")
+    return tuple(sorted(names))
+
+
+def template_for(limits: Limits, enabled: bool, assignment: str):
     """A started worker template for one submission, or None (then each notebook starts its own)."""
-    if not enabled or limits.sandbox not in ("auto", "namespaces"):
+    if not enabled:
         return None
     try:
         from autograder.sandbox.template import WorkerTemplate
-        if not WorkerTemplate.available():
+        if not WorkerTemplate.available(limits):
             return None
-        template = WorkerTemplate(limits)
+        template = WorkerTemplate(limits, preload=preload_for(assignment))
         template.start()
         return template
     except (ImportError, ContainmentUnavailable):
@@ -82,7 +115,7 @@ def grade_submission(task: dict, seed: int | None = None, use_template: bool = T
     records = []
     with contextlib.ExitStack() as stack:
         scratch = None
-        template = template_for(limits, use_template)
+        template = template_for(limits, use_template, assignment)
         if template is not None:
             stack.callback(template.close)
         for name, nb in sorted(task["notebooks"].items()):

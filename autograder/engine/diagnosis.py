@@ -23,6 +23,7 @@ student's code as usual):
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import io
 import random
@@ -198,6 +199,11 @@ def _quiet_and_restored():
         np.seterr(**err)
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(source: str, label: str):
+    return compile(source, label, "exec")
+
+
 def _wire(value):
     """``value`` as the other side of the wire would see it (tuples, python scalars, fresh arrays)."""
     return decode(encode(value))
@@ -212,7 +218,7 @@ class Replay:
         self.table = HandleTable()
         self.local: dict[Handle, Handle] = {}  # recorded handle -> handle of this replay
         for label, source in cells:
-            exec(compile(source, label, "exec"), self.ns)  # noqa: S102 - instructor cells
+            exec(_compiled(source, label), self.ns)  # noqa: S102 - instructor cells
 
     def _obj(self, target):
         if target is None:
@@ -241,7 +247,7 @@ class Replay:
         try:
             if op == "exec":
                 label, source = request
-                exec(compile(source, label, "exec"), self.ns)  # noqa: S102 - grader cells of the test
+                exec(_compiled(source, label), self.ns)  # noqa: S102 - grader cells of the test
                 return ("value", None)
             if op == "seed":
                 np.random.seed(request[0])

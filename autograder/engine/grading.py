@@ -17,6 +17,7 @@ from cs231n_lib.notebook_cells import (cell_source, code_cells_by_id, grade_id, 
 
 from .assignments import AssignmentError, default_seed, load_assignment
 from .diagnosis import Diagnoser, load_mistakes
+from .memo import memoize_reference
 from .report import NotebookReport, split_points
 from autograder.sandbox import Limits, Worker
 from .submission import SubmissionError, plan_cells, read_notebook
@@ -84,7 +85,8 @@ def imported_cells(suite) -> list[tuple[str, str]]:
 
 @functools.lru_cache(maxsize=None)
 def reference(assignment: str, notebook: str):
-    """The instructor solution of a notebook (after its imported cells), run in this (trusted) process."""
+    """The instructor solution of a notebook (after its imported cells), run in this (trusted) process;
+    its answers are kept per process (``memo.memoize_reference``)."""
     suite = load_suite(assignment, notebook)
     module = types.ModuleType(f"reference_{notebook}")
     for label, source in imported_cells(suite):
@@ -92,6 +94,7 @@ def reference(assignment: str, notebook: str):
     solution = load_notebook_cells(paths.source_notebook(assignment, notebook),
                                    list(suite.SETUP_CELLS) + list(suite.SOLUTION_CELLS),
                                    module_name=f"reference_{notebook}", namespace=module.__dict__)
+    memoize_reference(solution)  # every submission asks the same questions: answer each once
     return solution
 
 

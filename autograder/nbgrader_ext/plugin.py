@@ -63,7 +63,7 @@ from traitlets import Bool, Integer
 
 from cs231n_lib.notebook_cells import grade_id as _grade_id
 
-from .grading_ahead import GradingAhead
+from .grading_ahead import GradingAhead, record_result
 
 META_KEY = "cs231n_autograder"      # notebook metadata written by this module
 RESOURCES_KEY = "cs231n_autograder"  # resources shared by the two preprocessors of one notebook
@@ -218,6 +218,7 @@ class GradeWithHiddenSuites(NbGraderPreprocessor):
                 where = "graded in nbgrader's process"
             report.path = f"{student}/{assignment}/{notebook}.ipynb"
 
+        record_result(_coursedir(self), nb, report, student, assignment, notebook)  # for the class report
         ungraded = self._fill_cells(nb, report)
         resources[RESOURCES_KEY] = {"ungraded": ungraded, "error": report.error}
         nb.metadata[META_KEY] = {**(nb.metadata.get(META_KEY) or {}), "seed": report.seed,

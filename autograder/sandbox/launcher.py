@@ -112,6 +112,8 @@ def _set_limits(limits: Limits, nproc: int) -> None:  # in the child, before exe
 class Worker:
     """One student's worker process; a context manager (start on enter, close on exit)."""
 
+    MODULE = "autograder.sandbox.worker"  # what runs in the sandbox (a template runs another module)
+
     def __init__(self, limits: Limits | None = None, repo_root: str | Path = REPO_ROOT):
         self.limits = limits or Limits()
         self.repo_root = str(repo_root)
@@ -171,8 +173,11 @@ class Worker:
                "PYTHONNOUSERSITE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", TOKEN_VAR: self._token}
         cmd = [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m",
-               "autograder.sandbox.worker", "--fds", f"{req_r},{resp_w}", "--output-cap",
+               self.MODULE, "--fds", f"{req_r},{resp_w}", "--output-cap",
                str(lim.output_bytes)]
+        extra_fds, extra_args = self._extra_channels()
+        child_fds += extra_fds
+        cmd += extra_args
         if self._drop:
             cmd += ["--uid", str(lim.uid), "--gid", str(lim.gid)]
         nproc = lim.max_processes
@@ -233,6 +238,10 @@ class Worker:
         value = ready["value"]
         self.worker_startup_ms = value["startup_ms"]
         self.containment = self._describe(value, bwrap, missing)
+
+    def _extra_channels(self) -> tuple[list[int], list[str]]:
+        """Further fds to hand to the sandboxed process, and its further arguments (none here)."""
+        return [], []
 
     def _import_links(self) -> str:
         """Under Landlock alone the repository cannot be listed, so Python could not find

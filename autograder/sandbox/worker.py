@@ -266,47 +266,48 @@ def send(response: dict) -> None:
         view = view[os.write(RESPONSE_FD, view):]
 
 
-def main(argv=None) -> None:
-    """Set up (fds, output, privileges), announce readiness, then serve until EOF."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox.worker")
-    parser.add_argument("--fds", default=f"{REQUEST_FD},{RESPONSE_FD}")
-    parser.add_argument("--uid", type=int)
-    parser.add_argument("--gid", type=int)
-    parser.add_argument("--output-cap", type=int, default=1 << 20)
-    parser.add_argument("--userns", action="store_true")
-    parser.add_argument("--nproc", type=int)
-    parser.add_argument("--landlock")
-    args = parser.parse_args(argv)
-    _claim_fds(*(int(x) for x in args.fds.split(",")))
-    out = CappedOutput(1, args.output_cap)
+def setup_output(cap: int) -> tuple:
+    """Student prints go to fd 1 (an output file), capped; returns the streams to flush."""
+    out = CappedOutput(1, cap)
     for name in ("stdout", "stderr", "__stdout__", "__stderr__"):
         setattr(sys, name, io.TextIOWrapper(io.BufferedWriter(out), encoding="utf-8",
                                             errors="backslashreplace", line_buffering=False))
-    streams = (sys.stdout, sys.stderr)
+    return (sys.stdout, sys.stderr)
+
+
+def confine(landlock_rules: str | None, uid=None, gid=None, userns=False, nproc=None):
+    """Apply every layer the grader asked for, in order; returns what Landlock applied.
+
+    Raises when a layer cannot be applied: the caller refuses to run student code then.
+    """
     applied = ruleset = None
-    try:
-        if args.landlock:  # paths are opened now: some may be out of reach after the drop
-            rules = json.loads(args.landlock)
-            ruleset = landlock.Ruleset(rules["read"], rules["write"], rules.get("write_files", ()))
-        if args.uid is not None and os.geteuid() == 0:
-            _drop_privileges(args.uid, args.gid if args.gid is not None else args.uid)
-        if args.userns:
-            _unshare_user_namespace()
-        if args.nproc is not None:
-            resource.setrlimit(resource.RLIMIT_NPROC, (args.nproc, args.nproc))
-        if ruleset is not None:
-            applied = ruleset.enforce()
-        # orphans of student processes (double fork + setsid) stay under the worker, so that
-        # the grader finds them as its descendants even without a PID namespace
-        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except Exception as exc:  # noqa: BLE001 - never run student code half confined
-        os.write(2, f"the worker could not confine itself: {type(exc).__name__}: {exc}\n".encode())
-        os._exit(EXIT_CONFINE)
+    if landlock_rules:  # paths are opened now: some may be out of reach after the drop
+        rules = json.loads(landlock_rules)
+        ruleset = landlock.Ruleset(rules["read"], rules["write"], rules.get("write_files", ()))
+    if uid is not None and os.geteuid() == 0:
+        _drop_privileges(uid, gid if gid is not None else uid)
+    if userns:
+        _unshare_user_namespace()
+    if nproc is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    if ruleset is not None:
+        applied = ruleset.enforce()
+    # orphans of student processes (double fork + setsid) stay under the worker, so that
+    # the grader finds them as its descendants even without a PID namespace
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    return applied
+
+
+def refuse(exc: BaseException) -> None:
+    """Never run student code half confined."""
+    os.write(2, f"the worker could not confine itself: {type(exc).__name__}: {exc}\n".encode())
+    os._exit(EXIT_CONFINE)
+
+
+def serve(streams, ready: dict) -> None:
+    """Announce readiness (``ready`` goes to the grader), then serve requests until EOF; never returns."""
     session = Session()
-    send({"id": 0, "ok": True, "value": {
-        "pid": os.getpid(), "uid": os.getuid(), "landlock": applied,
-        "nproc_in_userns": args.nproc is not None,
-        "startup_ms": (time.perf_counter() - _T0) * 1e3}})
+    send({"id": 0, "ok": True, "value": {"pid": os.getpid(), "uid": os.getuid(), **ready}})
     reader = open(REQUEST_FD, "rb", buffering=1 << 16, closefd=False)
     while True:
         try:
@@ -332,6 +333,27 @@ def main(argv=None) -> None:
         except BaseException:  # noqa: BLE001 - e.g. a student signal handler firing here
             continue
     os._exit(0)
+
+
+def main(argv=None) -> None:
+    """Set up (fds, output, privileges), announce readiness, then serve until EOF."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox.worker")
+    parser.add_argument("--fds", default=f"{REQUEST_FD},{RESPONSE_FD}")
+    parser.add_argument("--uid", type=int)
+    parser.add_argument("--gid", type=int)
+    parser.add_argument("--output-cap", type=int, default=1 << 20)
+    parser.add_argument("--userns", action="store_true")
+    parser.add_argument("--nproc", type=int)
+    parser.add_argument("--landlock")
+    args = parser.parse_args(argv)
+    _claim_fds(*(int(x) for x in args.fds.split(",")))
+    streams = setup_output(args.output_cap)
+    try:
+        applied = confine(args.landlock, args.uid, args.gid, args.userns, args.nproc)
+    except Exception as exc:  # noqa: BLE001
+        refuse(exc)
+    serve(streams, {"landlock": applied, "nproc_in_userns": args.nproc is not None,
+                    "startup_ms": (time.perf_counter() - _T0) * 1e3})
 
 
 if __name__ == "__main__":

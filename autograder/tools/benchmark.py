@@ -8,16 +8,23 @@ of correct solutions, untouched releases and solutions with one bug), then measu
 (c) ``nbgrader autograde assignment1`` the stock way: nbgrader's ``Execute`` runs every
     student notebook top to bottom in a Jupyter kernel (the public checks are the tests).
 
+(d) a course-scale batch: ``python -m autograder grade <submitted> --jobs <cores> --results``
+    on ``--batch`` submissions (default 1,000; a mix of correct, untouched, known mistakes and
+    unreadable files), workers forked from one template per submission, every result stored;
+(e) the same batch on a Dask ``LocalCluster`` of 1, then 2 worker processes (``--dask``
+    submissions, default 200): the scaling table.
+
 (c) executes the whole notebooks on the offline digits data (about 10-25 s per notebook), so
-20 submissions take several minutes; ``--stock-submissions N`` grades only the first N (the
-mix is interleaved, so any N keeps it) and ``--extrapolate`` also prints the estimate for all.
-Both nbgrader runs use an empty data folder (``CS231N_DATA``), as CI does.
+it runs on ``--stock-submissions`` submissions only (default 3; the mix is interleaved, so any
+N keeps it); ``--extrapolate`` also prints the estimate for all. Both nbgrader runs use an
+empty data folder (``CS231N_DATA``), as CI does.
 
-    python -m autograder.tools.benchmark                      # (a), (b) and (c) on 20 submissions
-    python -m autograder.tools.benchmark --stock-submissions 5 --extrapolate
+    python -m autograder.tools.benchmark                      # everything (about 10 minutes)
+    python -m autograder.tools.benchmark --batch 100 --dask 40 --stock-submissions 1   # a quick look
 
-(b) runs ``--repeat`` times (default 3, median reported); (a) and (c) run once. Grading in (b)
-uses the grading processes of ``GradeWithHiddenSuites`` (one per core by default).
+(b) runs ``--repeat`` times (default 1; the median is reported); the others run once. Grading in
+(b) uses the grading processes of ``GradeWithHiddenSuites`` (one per core by default). The
+machine's load average is printed with the figures: other work on it slows every path.
 """
 from __future__ import annotations
 
@@ -25,9 +32,12 @@ import argparse
 import os
 import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
+
+import nbformat
 
 from cs231n_lib import paths
 
@@ -130,13 +140,124 @@ def stock_totals(workspace: Path, students) -> dict[str, float]:
     return out
 
 
+BATCH_CYCLE = ["correct", "release", "correct", "svm reg without 0.5", "correct", "softmax without shift",
+               "correct", "knn ties to larger label", "correct", "svm naive without the correct-class column",
+               "correct", "predict with argmin", "correct", "correct", "release", "correct", "svm reg without 0.5",
+               "correct", "cross-validation on shuffled folds", "correct"]
+
+
+def batch_variants() -> dict[str, dict[str, dict[str, str]]]:
+    """The benchmark's variants and a few more known mistakes, for a class with varied errors."""
+    from autograder.engine.diagnosis import load_mistakes
+    out = variants()
+    sol = out["correct"]
+    mistakes = {(m.cell, m.id): m.source for nb in demo.NOTEBOOKS for m in load_mistakes(demo.ASSIGNMENT, nb)}
+    for label, nb, cell, mid in (("svm naive without the correct-class column", "svm", "svm_loss_naive",
+                                  "no-correct-class-column"),
+                                 ("predict with argmin", "svm", "LinearClassifier_predict", "argmin"),
+                                 ("cross-validation on shuffled folds", "knn", "cross_validate_knn", "shuffled-folds")):
+        out[label] = dict(sol, **{nb: dict(sol[nb], **{cell: mistakes[(cell, mid)]})})
+    return out
+
+
+def write_batch(dest: Path, n: int) -> tuple[Path, dict[str, int]]:
+    """``n`` submissions in ``dest/submitted/<student>/assignment1/``; every 50th has an unreadable
+    knn.ipynb. Returns the submitted folder and the count of each variant."""
+    import shutil
+    if dest.exists():
+        shutil.rmtree(dest)
+    answers = batch_variants()
+    texts = {(v, nb): nbformat.writes(demo.student_notebook(nb, answers[v][nb], paths.REPO_ROOT)).encode()
+             for v in answers for nb in demo.NOTEBOOKS}
+    counts: dict[str, int] = {}
+    for i in range(n):
+        variant = BATCH_CYCLE[i % len(BATCH_CYCLE)]
+        folder = dest / "submitted" / f"s{i + 1:04d}" / demo.ASSIGNMENT
+        folder.mkdir(parents=True)
+        for nb in demo.NOTEBOOKS:
+            data = texts[(variant, nb)]
+            if i % 50 == 49 and nb == "knn":
+                data, variant = data[: len(data) // 2], variant + " (+ unreadable knn.ipynb)"
+            (folder / f"{nb}.ipynb").write_bytes(data)
+        counts[variant] = counts.get(variant, 0) + 1
+    return dest / "submitted", counts
+
+
+def load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+CPUACCT = Path("/sys/fs/cgroup/cpuacct")
+
+
+def _cpu_group() -> Path | None:
+    """A fresh cgroup-v1 cpuacct group to count the CPU time of a whole process tree (sandboxed
+    workers included), when this machine offers one to this user; else None."""
+    group = CPUACCT / f"cs231n-benchmark-{os.getpid()}"
+    try:
+        group.mkdir(exist_ok=True)
+        (group / "cpuacct.usage").read_text()
+        return group
+    except OSError:
+        return None
+
+
+def time_batch(submitted: Path, results: Path, jobs: int) -> tuple[float, str, float | None]:
+    """Wall time of ``python -m autograder grade <submitted> --jobs N --results`` (the real CLI),
+    its summary line, and the CPU seconds of its whole process tree (None if not measurable)."""
+    import shutil
+    if results.exists():
+        shutil.rmtree(results)
+    cmd = [sys.executable, "-m", "autograder", "grade", str(submitted), "--jobs", str(jobs), "--quiet",
+           "--results", str(results)]
+    group = _cpu_group()
+    if group is not None:  # the batch joins the group before it starts: all it starts is counted
+        cmd = ["sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$@"', "sh", *cmd]
+    tic = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.REPO_ROOT)
+    seconds = time.perf_counter() - tic
+    cpu = None
+    if group is not None:
+        cpu = int((group / "cpuacct.usage").read_text()) / 1e9
+        try:
+            group.rmdir()
+        except OSError:
+            pass
+    summary = [l for l in out.stderr.splitlines() if l.startswith("graded ")]
+    if out.returncode not in (0, 1) or not summary:
+        raise RuntimeError(f"the batch failed (exit {out.returncode}): {out.stderr[-2000:]}")
+    return seconds, summary[0], cpu
+
+
+def dask_scaling(submitted: Path, workers: list[int]) -> list[tuple[int, float, int]]:
+    """(workers, seconds, submissions) of the batch on a LocalCluster of each size (warmed up first)."""
+    from distributed import Client
+
+    from autograder.batch.cluster import local_cluster
+    from autograder.batch.run import grade_paths
+    from autograder.batch.submissions import find_submissions
+    rows = []
+    n = len(find_submissions([submitted]))
+    for w in workers:
+        with local_cluster(w) as cluster, Client(cluster) as client:
+            warm = sorted(submitted.iterdir())[:w]  # every worker imports the engine and the suites once
+            grade_paths(warm, scheduler=client)
+            tic = time.perf_counter()
+            grade_paths([submitted], scheduler=client)
+            rows.append((w, time.perf_counter() - tic, n))
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.tools.benchmark", description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=20, help="submissions for (a) and (b) (default 20)")
-    parser.add_argument("--stock-submissions", type=int, default=None,
-                        help="submissions for the stock path (c) (default: --submissions; several minutes "
-                             "for 20); 0 skips (c)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of (b); the median is reported (default 3)")
+    parser.add_argument("--stock-submissions", type=int, default=3,
+                        help="submissions for the stock path (c) (default 3; about 20 s each); 0 skips (c)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of (b); the median is reported (default 1)")
+    parser.add_argument("--batch", type=int, default=1000, help="submissions of the batch (d) (default 1000; 0 skips)")
+    parser.add_argument("--dask", type=int, default=200,
+                        help="submissions of the Dask scaling run (e) (default 200; 0 skips)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="grading processes of (d)")
     parser.add_argument("--extrapolate", action="store_true",
                         help="also print the stock path's time extrapolated to --submissions")
     parser.add_argument("--dest", type=Path, default=BENCH_DIR, help="scratch folder (rebuilt each run)")
@@ -210,6 +331,42 @@ def main(argv=None) -> int:
             who = [s for s, v in students[:n_stock] if v == variant]
             print(f"  {variant:<26} (b) {statistics.mean(b_scores[s] for s in who):6.2f}   "
                   f"(c) {statistics.mean(c_scores[s] for s in who):6.2f}")
+    if c_total is not None:
+        c_per = c_total / n_stock
+    print(f"  load average during the run (1/5/15 min): {load()}")
+
+    if args.batch > 0:  # (d) the course-scale batch
+        submitted, counts = write_batch(dest / "batch", args.batch)
+        print(f"\n(d) batch of {args.batch} submissions ({', '.join(f'{v} x{c}' for v, c in counts.items())})",
+              flush=True)
+        seconds, summary, cpu = time_batch(submitted, dest / "batch" / "results", args.jobs)
+        per = seconds / args.batch
+        print(f"  python -m autograder grade --jobs {args.jobs} --results: {seconds:.1f} s for {args.batch} "
+              f"submissions = {per:.3f} s per submission (load average now {load()})")
+        print(f"  {summary}")
+        if cpu is not None:
+            print(f"  CPU time of the whole batch (grader, workers, sandboxes): {cpu:.1f} s = {cpu / args.batch:.3f} "
+                  f"core-seconds per submission, i.e. {cpu / args.batch / (os.cpu_count() or 1):.3f} s per "
+                  f"submission on {os.cpu_count()} idle cores")
+        print(f"  1,000 submissions: {per * 1000:.0f} s ({per * 1000 / 60:.1f} min)"
+              + (f"; {c_per / per:.0f}x the stock nbgrader path per submission ({c_per:.1f} s / {per:.3f} s)"
+                 if c_total is not None else ""))
+        print(f"  class report of the batch: python -m autograder report {demo.ASSIGNMENT} --results "
+              f"{dest / 'batch' / 'results'}")
+    if args.dask > 0:  # (e) Dask scaling
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            print("\n(e) skipped: dask[distributed] is not installed")
+        else:
+            submitted, _ = write_batch(dest / "dask", args.dask)
+            rows = dask_scaling(submitted, [1, 2])
+            print(f"\n(e) Dask LocalCluster scaling ({args.dask} submissions, one thread per worker process; "
+                  f"load average {load()}):")
+            print(f"  {'workers':>7}  {'seconds':>8}  {'s/submission':>12}  {'speed-up':>8}  {'efficiency':>10}")
+            base = rows[0][1]
+            for w, s, n_sub in rows:
+                print(f"  {w:>7}  {s:8.1f}  {s / n_sub:12.3f}  {base / s:8.2f}  {base / s / w:10.0%}")
     print(f"\nnbgrader output: {log_path}")
     return 0
 

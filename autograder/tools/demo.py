@@ -295,7 +295,7 @@ def main(argv=None) -> int:
     print(f"Plain-text feedback and Gradescope JSON: {workspace / 'autograded'}/<student>/{ASSIGNMENT}/"
           "<notebook>.feedback.txt, <notebook>.results.json")
 
-    problems = check_expectations(rows)
+    problems = check_expectations(rows) + show_diagnosis_and_class_report(workspace)
     if rc != 0 or rc_feedback != 0 or rc_export != 0:
         problems.append(f"nbgrader exit codes: autograde {rc}, generate_feedback {rc_feedback}, export {rc_export}")
     if len(feedback) != len(students) * len(NOTEBOOKS):
@@ -308,6 +308,27 @@ def main(argv=None) -> int:
     print("\nAll as designed: s1-solved full marks, s2-untouched 0, s3-buggy loses points on svm_loss_vectorized only, "
           "s4-broken's unreadable knn.ipynb flagged for manual grading (the other notebooks graded).")
     return 0
+
+
+def show_diagnosis_and_class_report(workspace: Path) -> list[str]:
+    """Print s3-buggy's diagnosis (its feedback) and the class report of the round; return problems."""
+    from autograder.batch.store import ResultStore
+    from autograder.tools.class_report import summary_lines, write_report
+    feedback = workspace / "autograded" / "s3-buggy" / ASSIGNMENT / "svm.feedback.txt"
+    causes = [l.strip() for l in feedback.read_text().splitlines() if "Likely cause:" in l] if feedback.exists() else []
+    print("\nMistake diagnosis in s3-buggy's feedback (svm.feedback.txt):")
+    print("  " + (causes[0] if causes else "(none)"))
+    results = ResultStore(workspace / "results" / ASSIGNMENT, ASSIGNMENT).results()
+    if not results:
+        return ["the results store of the round is empty: no class report"]
+    html_path, csv_path, data = write_report(results, ASSIGNMENT, workspace / "results" / ASSIGNMENT)
+    print("\nClass report (python -m autograder report):")
+    print("  " + "\n  ".join(summary_lines(data)))
+    print(f"  {html_path}\n  {csv_path}")
+    problems = [] if causes else ["s3-buggy's feedback names no known mistake"]
+    if not data.mistakes:
+        problems.append("the class report counts no known mistake")
+    return problems
 
 
 if __name__ == "__main__":
