@@ -157,6 +157,7 @@ def test_student_outputs_are_kept_but_only_safe_ones():
     assert [o["output_type"] for o in outs] == ["stream", "display_data", "error"]
     assert set(outs[1]["data"]) == {"image/png", "text/plain"}          # no HTML, JavaScript or SVG
     assert kept.cells[1].outputs == []                                   # a grade cell's output is the grader's
+    assert outs[0].output_type == "stream" and outs[1].data["text/plain"] == "<Figure>"   # nbgrader reads attributes
 
 
 def test_math_becomes_mathml_and_unreadable_math_stays_text():

@@ -7,6 +7,7 @@ notebooks). The real ``nbgrader`` commands run as subprocesses.
 """
 from __future__ import annotations
 
+import copy
 import csv
 import html
 import os
@@ -17,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.tools import demo
@@ -77,6 +79,19 @@ def nbgrader(course: Path, workspace: Path, *args: str) -> subprocess.CompletedP
                           capture_output=True, text=True, timeout=300)
 
 
+TINY_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+def add_student_outputs(nb) -> None:
+    """What a student's run leaves in an ordinary cell: a printout, a plot, and an HTML/JS output."""
+    cell = next(c for c in nb.cells if c.cell_type == "code" and not c.metadata.get("nbgrader"))
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="student printout 31337\n"),
+        nbformat.v4.new_output("display_data", data={"image/png": TINY_PNG, "text/plain": "<Figure>"}),
+        nbformat.v4.new_output("display_data", data={"text/html": "<script>alert('student')</script>"}),
+    ]
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """The temporary course, autograded once; yields a namespace with what the tests read."""
@@ -89,7 +104,9 @@ def course(tmp_path_factory):
     assert done.returncode == 0, done.stdout + done.stderr
     solved = {nb: demo.student_notebook(nb, demo.solution_sources(nb), course) for nb in demo.NOTEBOOKS}
     release = {nb: demo.student_notebook(nb, {}, course) for nb in demo.NOTEBOOKS}
-    demo.submit(workspace, "sol", solved)
+    with_outputs = {nb: nbformat.from_dict(copy.deepcopy(dict(content))) for nb, content in solved.items()}
+    add_student_outputs(with_outputs["knn"])
+    demo.submit(workspace, "sol", with_outputs)
     demo.submit(workspace, "rel", release)
     demo.submit(workspace, "bad", dict(solved, knn=demo.truncated(solved["knn"])))
     with KernelWatcher() as watcher:
@@ -329,3 +346,64 @@ def test_written_answers_graded_by_hand_complete_the_status(course):
             for g, (score, needs) in zip(graded, saved):
                 g.manual_score, g.needs_manual_grade = score, needs
             gb.db.commit()
+
+
+# ---- the feedback in a real browser -------------------------------------------------------
+
+PROBE = """<script>
+const maths = [...document.querySelectorAll("math")];
+document.body.setAttribute("data-check", JSON.stringify({
+  overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  maths: maths.length,
+  drawn: maths.filter(m => m.getBoundingClientRect().width > 0 && getComputedStyle(m).display.includes("math")).length,
+  cut: [...document.querySelectorAll("pre")].filter(p => p.scrollWidth > p.clientWidth + 1).length,
+  text: document.body.innerText,
+}));
+</script>"""
+
+
+def browser_view(html_path: Path, tmp_path: Path, css_change=None) -> dict:
+    """What headless Chromium lays out for a feedback page (900 px wide): horizontal overflow, math
+    elements drawn as MathML, <pre> blocks cut off, and the visible text."""
+    import json
+    import shutil as _shutil
+    chromium = _shutil.which("chromium") or _shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y --no-install-recommends chromium)")
+    text = html_path.read_text()
+    if css_change:
+        text = text.replace(*css_change)
+    page = tmp_path / f"probe-{html_path.parent.parent.name}-{html_path.name}"
+    page.write_text(text.replace("</body>", PROBE + "</body>"))
+    done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=900,1200",
+                           "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    match = re.search(r'data-check="([^"]*)"', done.stdout)
+    assert match, done.stderr[-2000:]
+    return json.loads(html.unescape(match.group(1)))
+
+
+def test_feedback_in_a_browser_wraps_long_lines_draws_math_and_shows_what_matters(feedback, tmp_path):
+    view = browser_view(feedback / "rel" / ASSIGNMENT / "svm.html", tmp_path)
+    assert view["overflow"] <= 0 and view["cut"] == 0, view | {"text": ""}
+    assert view["maths"] > 10 and view["drawn"] == view["maths"]          # MathML, drawn without MathJax
+    assert "not implemented" in view["text"] and "Hidden tests: 0 / 4 points" in view["text"]
+    assert leaked(view["text"], suite_lines()) == []
+    bad = browser_view(feedback / "bad" / ASSIGNMENT / "knn.html", tmp_path)
+    assert "not graded: a TA grades it by hand" in bad["text"] and "Score:" not in bad["text"].split("1.")[0]
+
+
+def test_the_browser_probe_sees_cut_off_lines(feedback, tmp_path):
+    """Negative control: without the wrapping rule, long lines run off the page."""
+    view = browser_view(feedback / "rel" / ASSIGNMENT / "svm.html", tmp_path,
+                        css_change=("white-space: pre-wrap;", "white-space: pre;"))
+    assert view["cut"] > 0 or view["overflow"] > 0
+
+
+def test_feedback_shows_the_students_own_outputs_and_plots_but_no_script(feedback):
+    page = (feedback / "sol" / ASSIGNMENT / "knn.html").read_text()
+    assert "student printout 31337" in page
+    assert f"data:image/png;base64,{TINY_PNG}" in page
+    assert "alert('student')" not in page and "alert(&#39;student&#39;)" not in page
+    # negative control: the student without outputs has none of them
+    assert "student printout 31337" not in (feedback / "rel" / ASSIGNMENT / "knn.html").read_text()

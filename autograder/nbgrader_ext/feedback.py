@@ -44,6 +44,7 @@ import glob
 import html
 import os
 
+import nbformat
 from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
@@ -84,7 +85,7 @@ class KeepStudentOutputs(Preprocessor):
         for out in cell.get("outputs", []):
             out = self._safe(out)
             if out is not None:
-                kept.append(out)
+                kept.append(nbformat.from_dict(out))  # attribute access, as nbgrader's later steps expect
         cell.outputs = kept
         return cell, resources
 
