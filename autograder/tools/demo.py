@@ -8,6 +8,7 @@ Builds a fresh demo course in ``build/demo-course/`` (copies of ``source_nb/``, 
 - ``s3-buggy``: the solution with one subtle bug (``svm_loss_vectorized`` forgets the 0.5 of the
   regularization term);
 - ``s4-broken``: a truncated ``knn.ipynb`` (not a notebook any more) and two good notebooks;
+  and, for every later assignment, a solved, an untouched and a buggy student (``LATER_BUGS``);
 
 then runs the real ``nbgrader generate_assignment``, ``nbgrader autograde``,
 ``nbgrader generate_feedback`` and ``nbgrader export``, and prints the grade table read from the
@@ -58,6 +59,32 @@ BUGGY_SVM_LOSS_VECTORIZED = '''def svm_loss_vectorized(W, X, y, reg):
     return loss, dW
 '''
 
+
+# The buggy student of every later assignment: one realistic mistake, on one function only.
+# assignment -> (notebook, solution grade_id, source, what it gets wrong)
+LATER_BUGS = {
+    "assignment2": ("layers", "softmax_loss", '''def softmax_loss(x, y):
+    N = x.shape[0]
+    p = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)      # not shifted: overflows for scores near 1000
+    loss = -np.log(p[np.arange(N), y]).mean()
+    p[np.arange(N), y] -= 1
+    return loss, p / N
+''', "softmax_loss does not shift the scores"),
+    "assignment3": ("conv_layers", "max_pool_backward_naive", '''def max_pool_backward_naive(dout, cache):
+    x, pool_param = cache
+    ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    N, C, H_out, W_out = dout.shape
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    window = x[n, c, i * s:i * s + ph, j * s:j * s + pw]
+                    mask = window == np.max(window)
+                    dx[n, c, i * s:i * s + ph, j * s:j * s + pw] = mask * dout[n, c, i, j]   # = where += is needed
+    return dx
+''', "max_pool_backward_naive overwrites where overlapping windows should add"),
+}
 
 # ---- a course folder and its submissions -----------------------------------------------
 
@@ -307,7 +334,59 @@ def main(argv=None) -> int:
         return 1
     print("\nAll as designed: s1-solved full marks, s2-untouched 0, s3-buggy loses points on svm_loss_vectorized only, "
           "s4-broken's unreadable knn.ipynb flagged for manual grading (the other notebooks graded).")
-    return 0
+    return later_assignments(course, workspace)
+
+
+def later_assignments(course: Path, workspace: Path) -> int:
+    """The same round for every later assignment: s1-solved, s2-untouched and s3-buggy (LATER_BUGS)."""
+    from autograder.engine.assignments import assignment_names, load_assignment
+    status = 0
+    for assignment in [a for a in assignment_names() if a != ASSIGNMENT]:
+        notebooks = load_assignment(assignment).notebooks
+        log_path = course / f"nbgrader-{assignment}.log"
+        with open(log_path, "w") as log:
+            print(f"\n==== {assignment}: {', '.join(notebooks)} ====", flush=True)
+            if run_nbgrader(course, workspace, "generate_assignment", assignment, "--force", log=log) != 0:
+                print(f"error: nbgrader generate_assignment {assignment} failed; see {log_path}")
+                status = 1
+                continue
+            solved = {nb: student_notebook(nb, solution_sources(nb, assignment), course, assignment) for nb in notebooks}
+            students = {"s1-solved": solved,
+                        "s2-untouched": {nb: student_notebook(nb, {}, course, assignment) for nb in notebooks}}
+            bug = LATER_BUGS.get(assignment)
+            if bug and bug[0] in notebooks:
+                nb, gid, source, what = bug
+                students["s3-buggy"] = dict(solved, **{nb: student_notebook(
+                    nb, dict(solution_sources(nb, assignment), **{gid: source}), course, assignment)})
+                print(f"  s3-buggy: {what}")
+            for student, files in students.items():
+                submit(workspace, student, files, assignment)
+            tic = time.perf_counter()
+            rc = run_nbgrader(course, workspace, "autograde", assignment, "--force", log=log)
+            print(f"nbgrader autograde {assignment}: exit {rc}, {time.perf_counter() - tic:.1f} s for "
+                  f"{len(students)} submissions x {len(notebooks)} notebooks")
+        rows = grade_rows(workspace, sorted(students), assignment)
+        print_table(rows)
+        problems = [] if rc == 0 else [f"nbgrader autograde {assignment} exited {rc}"]
+        for r in rows:
+            who = f"{assignment}/{r['student']}/{r['notebook']}"
+            full = r["score"] is not None and abs(r["score"] - r["max"]) < 1e-6
+            if r["student"] == "s2-untouched" and r["score"] != 0:
+                problems.append(f"{who}: the untouched release should score 0, got {r['score']}")
+            elif r["student"] == "s3-buggy" and bug and r["notebook"] == bug[0]:
+                if r["lost"] != [f"test_{bug[1]}"] or full:
+                    problems.append(f"{who}: should lose points on test_{bug[1]} only, lost on {r['lost']}")
+            elif r["student"] != "s2-untouched" and not full:
+                problems.append(f"{who}: should have full marks, got {r['score']} / {r['max']}")
+        if problems:
+            print(f"\n{assignment} did NOT go as designed:")
+            for p in problems:
+                print("  - " + p)
+            status = 1
+        else:
+            print(f"{assignment} as designed: s1-solved full marks, s2-untouched 0"
+                  + (f", s3-buggy loses points on {bug[1]} only" if bug else ""))
+    return status
 
 
 def show_diagnosis_and_class_report(workspace: Path) -> list[str]:
