@@ -33,7 +33,7 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt pyproject.toml $(wildcard jupyter-config/*/*)
+$(STAMP): requirements.txt constraints.txt pyproject.toml $(wildcard jupyter-config/*.json jupyter-config/*/*)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "error: Python >= 3.10 is needed (found $$($(PYTHON) --version))"; exit 1; }
 	@if [ -f $(VENV)/.location ] && [ "$$(cat $(VENV)/.location)" != "$(abspath $(VENV))" ]; then \
@@ -48,7 +48,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml $(wildcard jupyter-con
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	@# Jupyter settings of the environment: JupyterLab encrypts its kernel channels, kernels do not
 	@# print the plain-TCP warning (see the files in jupyter-config/)
-	install -D -m 644 jupyter-config/jupyter_server_config.d/cs231n_workbook.json $(VENV)/etc/jupyter/jupyter_server_config.d/cs231n_workbook.json
+	install -D -m 644 jupyter-config/jupyter_server_config.json $(VENV)/etc/jupyter/jupyter_server_config.json
 	install -D -m 644 jupyter-config/ipython/ipython_kernel_config.py $(VENV)/etc/ipython/ipython_kernel_config.py
 	@rm -f "$$($(PY) -c 'import site; print(site.getsitepackages()[0])')/cs231n_workbook.pth"  # older set-ups
 	@# rfc3987-syntax only serves jsonschema's optional "iri" format and costs ~2 s per process

@@ -209,8 +209,8 @@ def test_kernels_of_this_environment_print_no_plain_tcp_warning():
                                "Kernel is running over TCP without encryption. All communication ...", None, None)
     other = logger.makeRecord("IPKernelApp", logging.WARNING, __file__, 1, "something else", None, None)
     assert not logger.filter(record) and logger.filter(other)
-    settings = json.loads((ROOT / "jupyter-config" / "jupyter_server_config.d" / "cs231n_workbook.json").read_text())
-    assert settings["KernelManager"]["transport_encryption"] == "auto"
+    settings = json.loads((ROOT / "jupyter-config" / "jupyter_server_config.json").read_text())
+    assert settings["MappingKernelManager"]["transport_encryption"] == "auto"   # the server-level policy
 
 
 def test_array_mismatch_message_reads_for_plural_and_singular_names():
