@@ -71,15 +71,19 @@ def solution_lines(source_dir: Path = paths.SOURCE_DIR) -> set[str]:
 
 def grader_lines(autograder_dir: Path = ROOT / "autograder", source_dir: Path = paths.SOURCE_DIR,
                  lib_dir: Path = ROOT / "cs231n_lib") -> set[str]:
-    """Distinctive lines of every Python file under ``autograder/`` (hidden suites, grader) that
+    """Distinctive lines of every file under ``autograder/`` (hidden suites, grader, templates) that
     neither a notebook nor the support library contains."""
     public = {line for p in sorted(Path(source_dir).glob("*/*.ipynb")) for _, line in _cell_lines(p)}
     public |= {line.strip() for p in Path(lib_dir).rglob("*.py") for line in p.read_text().splitlines()}
     found = set()
-    for path in sorted(Path(autograder_dir).rglob("*.py")):
-        if path.resolve() == Path(__file__).resolve():
+    for path in sorted(p for p in Path(autograder_dir).rglob("*") if p.is_file()):
+        if path.resolve() == Path(__file__).resolve() or path.suffix == ".pyc":
             continue  # this module's text is the package's template (README, pyproject): public by design
-        for line in path.read_text().splitlines():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        for line in text.splitlines():
             line = line.strip()
             if len(line) >= MIN_GRADER_LINE and not line.startswith(("#", '"', "'")) and line not in public:
                 found.add(line)
