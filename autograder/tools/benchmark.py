@@ -174,12 +174,13 @@ def write_batch(dest: Path, n: int) -> tuple[Path, dict[str, int]]:
         variant = BATCH_CYCLE[i % len(BATCH_CYCLE)]
         folder = dest / "submitted" / f"s{i + 1:04d}" / demo.ASSIGNMENT
         folder.mkdir(parents=True)
+        label = variant
         for nb in demo.NOTEBOOKS:
             data = texts[(variant, nb)]
             if i % 50 == 49 and nb == "knn":
-                data, variant = data[: len(data) // 2], variant + " (+ unreadable knn.ipynb)"
+                data, label = data[: len(data) // 2], variant + " (+ unreadable knn.ipynb)"
             (folder / f"{nb}.ipynb").write_bytes(data)
-        counts[variant] = counts.get(variant, 0) + 1
+        counts[label] = counts.get(label, 0) + 1
     return dest / "submitted", counts
 
 
@@ -200,6 +201,30 @@ def _cpu_group() -> Path | None:
         return group
     except OSError:
         return None
+
+
+class CpuCounter:
+    """CPU seconds used by this process and everything it starts within the ``with`` block, counted
+    by a cgroup-v1 cpuacct group (sandboxed workers included); ``seconds`` is None where this
+    machine offers none."""
+
+    def __enter__(self):
+        self.group, self.seconds = _cpu_group(), None
+        if self.group is not None:
+            try:
+                self.start = int((self.group / "cpuacct.usage").read_text())
+                (self.group / "cgroup.procs").write_text(str(os.getpid()))
+            except OSError:
+                self.group = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.group is not None:
+            self.seconds = (int((self.group / "cpuacct.usage").read_text()) - self.start) / 1e9
+            try:
+                (CPUACCT / "cgroup.procs").write_text(str(os.getpid()))
+            except OSError:
+                pass
 
 
 def time_batch(submitted: Path, results: Path, jobs: int) -> tuple[float, str, float | None]:
@@ -230,7 +255,8 @@ def time_batch(submitted: Path, results: Path, jobs: int) -> tuple[float, str, f
 
 
 def dask_scaling(submitted: Path, workers: list[int]) -> list[tuple[int, float, int]]:
-    """(workers, seconds, submissions) of the batch on a LocalCluster of each size (warmed up first)."""
+    """(workers, seconds, submissions, CPU seconds or None) of the batch on a LocalCluster of each size
+    (warmed up first). CPU seconds count this process and what it started, the cluster included."""
     from distributed import Client
 
     from autograder.batch.cluster import local_cluster
@@ -242,15 +268,18 @@ def dask_scaling(submitted: Path, workers: list[int]) -> list[tuple[int, float, 
         with local_cluster(w) as cluster, Client(cluster) as client:
             warm = sorted(submitted.iterdir())[:w]  # every worker imports the engine and the suites once
             grade_paths(warm, scheduler=client)
-            tic = time.perf_counter()
-            grade_paths([submitted], scheduler=client)
-            rows.append((w, time.perf_counter() - tic, n))
+            with CpuCounter() as cpu:
+                tic = time.perf_counter()
+                grade_paths([submitted], scheduler=client)
+                seconds = time.perf_counter() - tic
+            rows.append((w, seconds, n, cpu.seconds))
     return rows
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.tools.benchmark", description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=20, help="submissions for (a) and (b) (default 20)")
+    parser.add_argument("--submissions", type=int, default=20,
+                        help="submissions for (a) and (b) (default 20; 0 skips (a), (b) and (c))")
     parser.add_argument("--stock-submissions", type=int, default=3,
                         help="submissions for the stock path (c) (default 3; about 20 s each); 0 skips (c)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of (b); the median is reported (default 1)")
@@ -268,72 +297,76 @@ def main(argv=None) -> int:
     dest = args.dest.resolve()
     dest.mkdir(parents=True, exist_ok=True)
     log_path = dest / "nbgrader.log"
-    print(f"Scratch course: {dest} ({n} submissions: "
-          + ", ".join(f"{v} x{sum(1 for _, x in students if x == v)}" for v in dict.fromkeys(v for _, v in students))
-          + ")", flush=True)
+    c_total = c_per = None
+    if n > 0:  # (a), (b), (c)
+        print(f"Scratch course: {dest} ({n} submissions: "
+              + ", ".join(f"{v} x{sum(1 for _, x in students if x == v)}" for v in dict.fromkeys(v for _, v in students))
+              + ")", flush=True)
 
-    with open(log_path, "w") as log:
-        ours_course = dest / "ours"
-        ours_ws = make_course(ours_course, students, stock=False, log=log)
+        with open(log_path, "w") as log:
+            ours_course = dest / "ours"
+            ours_ws = make_course(ours_course, students, stock=False, log=log)
 
-        # (a) the engine, in this process
-        from tqdm import tqdm
+            # (a) the engine, in this process
+            from tqdm import tqdm
 
-        from autograder.engine.grading import grade_notebook
-        per_submission = []
-        with tqdm(students, desc="(a) grade_notebook", unit="sub") as bar:
-            for student, _ in bar:
-                tic = time.perf_counter()
-                for nb in demo.NOTEBOOKS:
-                    report = grade_notebook(ours_ws / "submitted" / student / demo.ASSIGNMENT / f"{nb}.ipynb")
-                    if report.error:
-                        print(f"error: {student}/{nb}: {report.error}")
-                        return 1
-                per_submission.append(time.perf_counter() - tic)
-        a_total = sum(per_submission)
+            from autograder.engine.grading import grade_notebook
+            per_submission = []
+            with tqdm(students, desc="(a) grade_notebook", unit="sub") as bar:
+                for student, _ in bar:
+                    tic = time.perf_counter()
+                    for nb in demo.NOTEBOOKS:
+                        report = grade_notebook(ours_ws / "submitted" / student / demo.ASSIGNMENT / f"{nb}.ipynb")
+                        if report.error:
+                            print(f"error: {student}/{nb}: {report.error}")
+                            return 1
+                    per_submission.append(time.perf_counter() - tic)
+            a_total = sum(per_submission)
 
-        # (b) nbgrader autograde with our engine (median of --repeat runs)
-        b_runs = []
-        for run in range(args.repeat):
-            seconds, b_rc = time_autograde(ours_course, ours_ws, n, f"(b) nbgrader + engine, run {run + 1}", log)
-            if b_rc != 0:
-                print(f"error: nbgrader autograde (b) exited {b_rc}; see {log_path}")
-                return 1
-            b_runs.append(seconds)
-        b_total = statistics.median(b_runs)
-        b_scores = totals(ours_ws, students)
+            # (b) nbgrader autograde with our engine (median of --repeat runs)
+            b_runs = []
+            for run in range(args.repeat):
+                seconds, b_rc = time_autograde(ours_course, ours_ws, n, f"(b) nbgrader + engine, run {run + 1}", log)
+                if b_rc != 0:
+                    print(f"error: nbgrader autograde (b) exited {b_rc}; see {log_path}")
+                    return 1
+                b_runs.append(seconds)
+            b_total = statistics.median(b_runs)
+            b_scores = totals(ours_ws, students)
 
-        # (c) stock nbgrader: a kernel executes every notebook
-        c_total = None
-        if n_stock > 0:
-            stock_course = dest / "stock"
-            stock_ws = make_course(stock_course, students[:n_stock], stock=True, log=log)
-            c_total, c_rc = time_autograde(stock_course, stock_ws, n_stock, "(c) nbgrader stock", log)
-            if c_rc != 0:
-                print(f"warning: stock nbgrader autograde (c) exited {c_rc}; see {log_path}")
-            c_scores = stock_totals(stock_ws, students[:n_stock])
+            # (c) stock nbgrader: a kernel executes every notebook
+            c_total = None
+            if n_stock > 0:
+                stock_course = dest / "stock"
+                stock_ws = make_course(stock_course, students[:n_stock], stock=True, log=log)
+                with CpuCounter() as c_cpu:
+                    c_total, c_rc = time_autograde(stock_course, stock_ws, n_stock, "(c) nbgrader stock", log)
+                if c_rc != 0:
+                    print(f"warning: stock nbgrader autograde (c) exited {c_rc}; see {log_path}")
+                c_scores = stock_totals(stock_ws, students[:n_stock])
 
-    a_per, b_per = a_total / n, b_total / n
-    print(f"\nSeconds per submission (assignment 1: knn + svm + softmax), wall time, {os.cpu_count()} cores:")
-    print(f"  (a) engine directly (grade_notebook)   {a_per:7.2f} s/sub   "
-          f"(median {statistics.median(per_submission):.2f}, first {per_submission[0]:.2f}; "
-          f"{a_total:.1f} s for {n})")
-    print(f"  (b) nbgrader autograde + our engine    {b_per:7.2f} s/sub   ({b_total:.1f} s for {n}, median of "
-          f"{', '.join(f'{t:.1f}' for t in b_runs)}; no kernel)")
-    if c_total is not None:
-        c_per = c_total / n_stock
-        print(f"  (c) nbgrader autograde, stock kernels  {c_per:7.2f} s/sub   ({c_total:.1f} s for {n_stock})")
-        print(f"  speed-up of (b) over (c): {c_per / b_per:.1f}x per submission")
-        if args.extrapolate and n_stock < n:
-            print(f"  (c) extrapolated to {n} submissions: {c_per * n:.0f} s")
-        print("\nTotal autograded points per variant, (b) hidden suites vs (c) stock (public checks in a kernel):")
-        for variant in dict.fromkeys(v for _, v in students[:n_stock]):
-            who = [s for s, v in students[:n_stock] if v == variant]
-            print(f"  {variant:<26} (b) {statistics.mean(b_scores[s] for s in who):6.2f}   "
-                  f"(c) {statistics.mean(c_scores[s] for s in who):6.2f}")
-    if c_total is not None:
-        c_per = c_total / n_stock
-    print(f"  load average during the run (1/5/15 min): {load()}")
+        a_per, b_per = a_total / n, b_total / n
+        print(f"\nSeconds per submission (assignment 1: knn + svm + softmax), wall time, {os.cpu_count()} cores:")
+        print(f"  (a) engine directly (grade_notebook)   {a_per:7.2f} s/sub   "
+              f"(median {statistics.median(per_submission):.2f}, first {per_submission[0]:.2f}; "
+              f"{a_total:.1f} s for {n})")
+        print(f"  (b) nbgrader autograde + our engine    {b_per:7.2f} s/sub   ({b_total:.1f} s for {n}, median of "
+              f"{', '.join(f'{t:.1f}' for t in b_runs)}; no kernel)")
+        if c_total is not None:
+            c_per = c_total / n_stock
+            print(f"  (c) nbgrader autograde, stock kernels  {c_per:7.2f} s/sub   ({c_total:.1f} s for {n_stock}"
+                  + (f"; {c_cpu.seconds / n_stock:.2f} core-seconds per submission" if c_cpu.seconds else "") + ")")
+            print(f"  speed-up of (b) over (c): {c_per / b_per:.1f}x per submission")
+            if args.extrapolate and n_stock < n:
+                print(f"  (c) extrapolated to {n} submissions: {c_per * n:.0f} s")
+            print("\nTotal autograded points per variant, (b) hidden suites vs (c) stock (public checks in a kernel):")
+            for variant in dict.fromkeys(v for _, v in students[:n_stock]):
+                who = [s for s, v in students[:n_stock] if v == variant]
+                print(f"  {variant:<26} (b) {statistics.mean(b_scores[s] for s in who):6.2f}   "
+                      f"(c) {statistics.mean(c_scores[s] for s in who):6.2f}")
+        if c_total is not None:
+            c_per = c_total / n_stock
+        print(f"  load average during the run (1/5/15 min): {load()}")
 
     if args.batch > 0:  # (d) the course-scale batch
         submitted, counts = write_batch(dest / "batch", args.batch)
@@ -351,6 +384,9 @@ def main(argv=None) -> int:
         print(f"  1,000 submissions: {per * 1000:.0f} s ({per * 1000 / 60:.1f} min)"
               + (f"; {c_per / per:.0f}x the stock nbgrader path per submission ({c_per:.1f} s / {per:.3f} s)"
                  if c_total is not None else ""))
+        if cpu is not None and c_total is not None and c_cpu.seconds:
+            print(f"  in CPU time: {c_cpu.seconds / n_stock / (cpu / args.batch):.0f}x less than the stock path per "
+                  f"submission ({c_cpu.seconds / n_stock:.2f} vs {cpu / args.batch:.3f} core-seconds; load-independent)")
         print(f"  class report of the batch: python -m autograder report {demo.ASSIGNMENT} --results "
               f"{dest / 'batch' / 'results'}")
     if args.dask > 0:  # (e) Dask scaling
@@ -363,10 +399,12 @@ def main(argv=None) -> int:
             rows = dask_scaling(submitted, [1, 2])
             print(f"\n(e) Dask LocalCluster scaling ({args.dask} submissions, one thread per worker process; "
                   f"load average {load()}):")
-            print(f"  {'workers':>7}  {'seconds':>8}  {'s/submission':>12}  {'speed-up':>8}  {'efficiency':>10}")
+            print(f"  {'workers':>7}  {'seconds':>8}  {'s/submission':>12}  {'speed-up':>8}  {'efficiency':>10}"
+                  f"  {'CPU s/submission':>16}")
             base = rows[0][1]
-            for w, s, n_sub in rows:
-                print(f"  {w:>7}  {s:8.1f}  {s / n_sub:12.3f}  {base / s:8.2f}  {base / s / w:10.0%}")
+            for w, s, n_sub, cpu_s in rows:
+                print(f"  {w:>7}  {s:8.1f}  {s / n_sub:12.3f}  {base / s:8.2f}  {base / s / w:10.0%}"
+                      f"  {cpu_s / n_sub if cpu_s else float('nan'):16.3f}")
     print(f"\nnbgrader output: {log_path}")
     return 0
 

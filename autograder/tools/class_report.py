@@ -350,8 +350,10 @@ def summary_lines(data: ClassData) -> list[str]:
         if vals:
             lines.append(f"  {nb:<8} mean {statistics.mean(vals):6.2f} / {most:g}, full marks {sum(v >= most - 1e-9 for v in vals)}"
                          f" of {len(vals)}")
-    for student, nb, reason in data.ungraded:
+    for student, nb, reason in data.ungraded[:5]:
         lines.append(f"  not graded: {student}/{nb}: {reason[:100]}")
+    if len(data.ungraded) > 5:
+        lines.append(f"  ... and {len(data.ungraded) - 5} more notebooks not graded (see the report)")
     for (nb, fn, mid), c in data.mistakes.most_common(5):
         lines.append(f"  mistake x{c}: {fn}: {data.mistake_words.get(mid, mid)[:110]}")
     for (nb, fn, kind), c in data.messages.most_common(3):
