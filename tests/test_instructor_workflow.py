@@ -21,7 +21,7 @@ import re
 import shutil
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import nbformat
@@ -102,12 +102,13 @@ def term(tmp_path_factory):
         answered(alice.home / ASSIGNMENT, solved)
         alice.nbgrader("submit", ASSIGNMENT)
         # the due date passes: "now", with 25 % off per started day late
-        due = datetime.now(timezone.utc).replace(microsecond=0)
+        due = (datetime.now(timezone.utc) + timedelta(seconds=1)).replace(microsecond=0)   # after alice's time
         toml = course / "assignments" / f"{ASSIGNMENT}.toml"
         text = re.sub(r'^due = ".*?"', f'due = "{due.isoformat()}"', toml.read_text(), count=1, flags=re.M)
         toml.write_text(text + "\n[late]\npenalty_per_day = 0.25\n")
         ns.due = due.replace(tzinfo=None)
-        time.sleep(1.5)
+        while datetime.now(timezone.utc) < due + timedelta(seconds=0.5):   # bob's time comes after it
+            time.sleep(0.1)
         # bob works in the student package's layout and submits from its release/ folder
         shutil.copytree(ROOT / "release" / ASSIGNMENT, bob.home / "release" / ASSIGNMENT)
         answered(bob.home / "release" / ASSIGNMENT, solved)

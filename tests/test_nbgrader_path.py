@@ -362,6 +362,20 @@ document.body.setAttribute("data-check", JSON.stringify({
 </script>"""
 
 
+# Chromium leaves helper processes behind for a moment; once the test process is a child subreaper
+# (the sandbox makes the grader one) they would come back to it as zombies. This wrapper is the
+# subreaper for the browser and reaps them all before it exits.
+REAPER = ("import ctypes, os, subprocess, sys\n"
+          "ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
+          "done = subprocess.run(sys.argv[1:])\n"
+          "while True:\n"
+          "    try:\n"
+          "        os.wait()\n"
+          "    except ChildProcessError:\n"
+          "        break\n"
+          "sys.exit(done.returncode)\n")
+
+
 def browser_view(html_path: Path, tmp_path: Path, css_change=None) -> dict:
     """What headless Chromium lays out for a feedback page (900 px wide): horizontal overflow, math
     elements drawn as MathML, <pre> blocks cut off, and the visible text."""
@@ -375,7 +389,8 @@ def browser_view(html_path: Path, tmp_path: Path, css_change=None) -> dict:
         text = text.replace(*css_change)
     page = tmp_path / f"probe-{html_path.parent.parent.name}-{html_path.name}"
     page.write_text(text.replace("</body>", PROBE + "</body>"))
-    done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=900,1200",
+    done = subprocess.run([sys.executable, "-c", REAPER, chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--window-size=900,1200",
                            "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
                           capture_output=True, text=True, timeout=120)
     match = re.search(r'data-check="([^"]*)"', done.stdout)
