@@ -74,7 +74,7 @@ def assert_close(got, want, tol: float, what: str, context: str = "") -> None:
         raise AssertionError(f"{what} should be real numbers, got {type(got).__name__}") from None
     want_a = np.asarray(want, dtype=np.float64)
     assert got_a.shape == want_a.shape, f"{what} has shape {got_a.shape}, expected {want_a.shape}"
-    assert np.all(np.isfinite(got_a)), f"{what} contains inf or nan{context}"
+    assert np.all(np.isfinite(got_a)), f"{what} contains inf or nan{' ' + context if context else ''}"
     err = rel_error(got_a, want_a)
     where = f" {context}" if context else ""
     if got_a.ndim == 0:
