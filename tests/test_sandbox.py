@@ -29,6 +29,21 @@ ALLOWED_ENV = {"PATH", "HOME", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONN
                "LC_ALL", TOKEN_VAR, "PWD"}  # PWD: set by bwrap to the scratch folder
 
 
+@pytest.fixture(autouse=True)
+def no_zombies_of_earlier_tests():
+    """Reap zombies other test files left to this (subreaping) process, so that the zombie check
+    of ``leftovers`` counts only what a test here leaves behind."""
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            if int(fields[1]) == os.getpid() and fields[0] == b"Z":
+                os.waitpid(int(name), os.WNOHANG)
+        except (OSError, ValueError, IndexError, ChildProcessError):
+            pass
+    yield
+
+
 def leftovers(token: str) -> list[str]:
     """Processes carrying the worker's token, and zombie children of this process."""
     found = []
