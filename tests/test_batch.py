@@ -69,6 +69,30 @@ def check_complete(store: ResultStore, students: list[str]) -> None:
             assert r.report.error is None and r.report.score == want, (r.student, r.notebook)
 
 
+def reap_orphans(seconds: float = 3.0) -> None:
+    """Reap the killed processes that came to this process: it is a subreaper once it has started a
+    worker, so the orphans of a killed batch or Dask worker end as its zombies."""
+    deadline, settled = time.monotonic() + seconds, time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        zombies = []
+        for name in os.listdir("/proc"):
+            try:
+                stat = open(f"/proc/{name}/stat", "rb").read() if name.isdigit() else b""
+            except OSError:
+                continue
+            fields = stat[stat.rindex(b")") + 2:].split() if stat else []
+            if fields and fields[0] == b"Z" and int(fields[1]) == os.getpid():
+                zombies.append(int(name))
+        for pid in zombies:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        if not zombies and time.monotonic() > settled:
+            return
+        time.sleep(0.1)
+
+
 def summary_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.startswith("graded ")]
     assert len(lines) == 1, stderr
@@ -122,11 +146,7 @@ def test_a_killed_batch_is_completed_by_a_rerun_without_duplicates(tmp_path):
     assert below, "the batch had no grading processes: the test proves nothing"
     time.sleep(1.0)
     assert batch_processes(str(results)) == [], "grading processes outlived the killed batch"
-    for pid in below:  # orphans come to this process when it is a subreaper (it started workers): reap them
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
+    reap_orphans()
 
     kept = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in results.glob("*/*.json")}
     assert 4 <= len(kept) < 48
@@ -222,6 +242,7 @@ def test_grading_through_a_dask_local_cluster(tmp_path):
                 killed.append(busy[0])
             records.append(record)
         run_on_dask([payload(s, ship_bytes=True) for s in find_submissions([more])], on_record, client, seed=SEED)
+    reap_orphans()  # the killed worker's sandbox
     assert killed, "no worker was busy when the first result came: the test proves nothing"
     assert sorted((r["student"], r["notebook"]) for r in records) == sorted(
         (f"s1-solved-{i:02d}", nb) for i in range(2) for nb in demo.NOTEBOOKS)
@@ -240,3 +261,19 @@ def test_batch_keeps_its_layer():
         bad += [f"{f.name} imports {n}" for f in sorted((ROOT / layer).rglob("*.py")) for n in imports(f)
                 if n == "autograder.batch" or n.startswith("autograder.batch.")]
     assert bad == []
+
+
+def test_nbgrader_grading_ahead_stores_results_and_reuses_them(tmp_path):
+    """The nbgrader path grades a student's notebooks together, keeps them in the results store, and a
+    rerun (e.g. after nbgrader was killed) takes them from there instead of grading them again."""
+    from autograder.nbgrader_ext.grading_ahead import _grade_group
+    submitted = make_submissions(tmp_path, 1, ("s3-buggy",))
+    files = {nb: str(submitted / "s3-buggy-00" / ASSIGNMENT / f"{nb}.ipynb") for nb in demo.NOTEBOOKS}
+    folder = tmp_path / "results"
+    first = _grade_group(files, "s3-buggy-00", ASSIGNMENT, SEED, str(folder))
+    stored = {p: p.stat().st_mtime_ns for p in folder.glob("*/*.json")}
+    assert len(stored) == 3
+    again = _grade_group(files, "s3-buggy-00", ASSIGNMENT, SEED, str(folder))
+    assert {p: p.stat().st_mtime_ns for p in folder.glob("*/*.json")} == stored
+    assert {nb: (fp, r.score) for nb, (fp, r) in first.items()} == {nb: (fp, r.score) for nb, (fp, r) in again.items()}
+    assert again["svm"][1].diagnoses()["svm_loss_vectorized"]["mistake"] == "svm_loss_vectorized/loss-without-half"

@@ -208,12 +208,16 @@ class CpuCounter:
     by a cgroup-v1 cpuacct group (sandboxed workers included); ``seconds`` is None where this
     machine offers none."""
 
+    def __init__(self, pids=()):
+        self.pids = [os.getpid(), *pids]  # e.g. Dask workers started before the block
+
     def __enter__(self):
         self.group, self.seconds = _cpu_group(), None
         if self.group is not None:
             try:
                 self.start = int((self.group / "cpuacct.usage").read_text())
-                (self.group / "cgroup.procs").write_text(str(os.getpid()))
+                for pid in self.pids:
+                    (self.group / "cgroup.procs").write_text(str(pid))
             except OSError:
                 self.group = None
         return self
@@ -221,10 +225,11 @@ class CpuCounter:
     def __exit__(self, *exc):
         if self.group is not None:
             self.seconds = (int((self.group / "cpuacct.usage").read_text()) - self.start) / 1e9
-            try:
-                (CPUACCT / "cgroup.procs").write_text(str(os.getpid()))
-            except OSError:
-                pass
+            for pid in self.pids:
+                try:
+                    (CPUACCT / "cgroup.procs").write_text(str(pid))
+                except OSError:
+                    pass
 
 
 def time_batch(submitted: Path, results: Path, jobs: int) -> tuple[float, str, float | None]:
@@ -268,7 +273,7 @@ def dask_scaling(submitted: Path, workers: list[int]) -> list[tuple[int, float, 
         with local_cluster(w) as cluster, Client(cluster) as client:
             warm = sorted(submitted.iterdir())[:w]  # every worker imports the engine and the suites once
             grade_paths(warm, scheduler=client)
-            with CpuCounter() as cpu:
+            with CpuCounter(client.run(os.getpid).values()) as cpu:  # the workers and all they start
                 tic = time.perf_counter()
                 grade_paths([submitted], scheduler=client)
                 seconds = time.perf_counter() - tic
