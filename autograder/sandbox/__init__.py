@@ -2,6 +2,8 @@
 
 - :mod:`.launcher`: the grader side (``Worker``, ``Limits``): start, call, time limits, stop.
 - :mod:`.worker`: the worker process itself (``python -m autograder.sandbox.worker``).
+- :mod:`.template`, :mod:`.template_process`: workers forked from a pre-started, pre-imported
+  template in one submission's sandbox (the grader side and the process in the sandbox).
 - :mod:`.protocol`: the plain-data wire format; decoding is the security gate.
 - :mod:`.processes`: the process table and the killing of a worker's whole tree.
 - :mod:`.containment`: which kernel layers contain the worker (bubblewrap namespaces,
