@@ -32,6 +32,17 @@ def softmax_loss_vectorized(W, X, y, reg):
     p[np.arange(n), y] -= 1
     return loss, X.T.dot(p) / n + reg * W
 '''
+VEC_UNSHIFTED_LOG_SOFTMAX = '''
+def softmax_loss_vectorized(W, X, y, reg):
+    num_train = X.shape[0]
+    scores = X.dot(W)
+    log_probs = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    rows = np.arange(num_train)
+    loss = -log_probs[rows, y].mean() + 0.5 * reg * np.sum(W * W)
+    dscores = np.exp(log_probs)
+    dscores[rows, y] -= 1
+    return loss, X.T.dot(dscores) / num_train + reg * W
+'''
 VEC_FULL_REG = '''
 def softmax_loss_vectorized(W, X, y, reg):
     n = X.shape[0]
@@ -57,6 +68,7 @@ MISTAKES = [
     Mistake("softmax_loss_naive", "summed-not-averaged", SUMMED, NAIVE_SUMMED),
     Mistake("softmax_loss_naive", "full-regularization", FULL_REG, NAIVE_FULL_REG),
     Mistake("softmax_loss_vectorized", "no-max-shift", UNSHIFTED, VEC_UNSHIFTED),
+    Mistake("softmax_loss_vectorized", "no-max-shift-log-softmax", UNSHIFTED, VEC_UNSHIFTED_LOG_SOFTMAX),
     Mistake("softmax_loss_vectorized", "full-regularization", FULL_REG, VEC_FULL_REG),
     Mistake("softmax_loss_vectorized", "summed-not-averaged", SUMMED, VEC_SUMMED),
 ]
