@@ -7,6 +7,8 @@ tests (suite names without ``test_``) that it must fail, all of them and only th
 
 ASSIGNMENT = "assignment1"
 
+from autograder.suites.assignment1.mistakes import knn, softmax, svm  # noqa: E402
+
 KNN_TWO_LOOPS_SQUARED = '''
 def compute_distances_two_loops(self, X):
     dists = np.zeros((X.shape[0], self.X_train.shape[0]))
@@ -18,14 +20,7 @@ KNearestNeighbor.compute_distances_two_loops = compute_distances_two_loops
 '''
 KNN_TWO_LOOPS_L1 = KNN_TWO_LOOPS_SQUARED.replace("np.sum((X[i] - self.X_train[j]) ** 2)",
                                                  "np.sum(np.abs(X[i] - self.X_train[j]))")
-KNN_ONE_LOOP_NO_SQRT = '''
-def compute_distances_one_loop(self, X):
-    dists = np.zeros((X.shape[0], self.X_train.shape[0]))
-    for i in range(X.shape[0]):
-        dists[i, :] = np.sum((self.X_train - X[i]) ** 2, axis=1)
-    return dists
-KNearestNeighbor.compute_distances_one_loop = compute_distances_one_loop
-'''
+KNN_ONE_LOOP_NO_SQRT = knn.ONE_LOOP_SQUARED   # the instructor's mistake library holds the same source
 KNN_ONE_LOOP_TWO_LOOPS = '''
 def compute_distances_one_loop(self, X):
     dists = np.zeros((X.shape[0], self.X_train.shape[0]))
@@ -40,12 +35,7 @@ def compute_distances_no_loops(self, X):
     return np.linalg.norm(X[:, None, :] - self.X_train[None, :, :], axis=2)
 KNearestNeighbor.compute_distances_no_loops = compute_distances_no_loops
 '''
-KNN_NO_LOOPS_SIGN = '''
-def compute_distances_no_loops(self, X):
-    sq = (X ** 2).sum(axis=1)[:, None] + (self.X_train ** 2).sum(axis=1)[None, :] + 2 * X.dot(self.X_train.T)
-    return np.sqrt(np.maximum(sq, 0))
-KNearestNeighbor.compute_distances_no_loops = compute_distances_no_loops
-'''
+KNN_NO_LOOPS_SIGN = knn.NO_LOOPS_PLUS_2AB   # the instructor's mistake library holds the same source
 KNN_VOTE_LARGER_LABEL = '''
 def predict_labels(self, dists, k=1):
     y_pred = np.zeros(dists.shape[0], dtype=np.int64)
@@ -60,19 +50,7 @@ def predict_labels(self, dists, k=1):
     return self.y_train[np.argmin(dists, axis=1)]          # always k = 1
 KNearestNeighbor.predict_labels = predict_labels
 '''
-KNN_CV_SHUFFLED = '''
-def cross_validate_knn(X_train, y_train, k_choices, num_folds=5):
-    order = np.random.permutation(len(y_train))
-    X_folds, y_folds = np.array_split(X_train[order], num_folds), np.array_split(y_train[order], num_folds)
-    result = {k: [] for k in k_choices}
-    for i in range(num_folds):
-        knn = KNearestNeighbor()
-        knn.train(np.concatenate(X_folds[:i] + X_folds[i + 1:]), np.concatenate(y_folds[:i] + y_folds[i + 1:]))
-        d = knn.compute_distances_no_loops(X_folds[i])
-        for k in k_choices:
-            result[k].append(float(np.mean(knn.predict_labels(d, k=k) == y_folds[i])))
-    return result
-'''
+KNN_CV_SHUFFLED = knn.CV_SHUFFLED   # the instructor's mistake library holds the same source
 KNN_CV_TRAINS_ON_ALL = '''
 def cross_validate_knn(X_train, y_train, k_choices, num_folds=5):
     X_folds, y_folds = np.array_split(X_train, num_folds), np.array_split(y_train, num_folds)
@@ -104,9 +82,7 @@ def svm_loss_naive(W, X, y, reg):
 SVM_NAIVE_SUMMED = SVM_NAIVE_FULL_REG.replace(
     "loss = loss / X.shape[0] + reg * np.sum(W * W)           # no 0.5\n    dW = dW / X.shape[0] + 2 * reg * W",
     "loss = loss + 0.5 * reg * np.sum(W * W)                  # not averaged\n    dW = dW + reg * W")
-SVM_NAIVE_NO_CORRECT_CLASS = SVM_NAIVE_FULL_REG.replace("                dW[:, y[i]] -= X[i]\n", "").replace(
-    "loss = loss / X.shape[0] + reg * np.sum(W * W)           # no 0.5\n    dW = dW / X.shape[0] + 2 * reg * W",
-    "loss = loss / X.shape[0] + 0.5 * reg * np.sum(W * W)\n    dW = dW / X.shape[0] + reg * W")
+SVM_NAIVE_NO_CORRECT_CLASS = svm.NAIVE_NO_CORRECT_CLASS   # the instructor's mistake library holds the same source
 SVM_VEC_CALLS_NAIVE = '''
 def svm_loss_vectorized(W, X, y, reg):
     return svm_loss_naive(W, X, y, reg)
@@ -147,11 +123,7 @@ def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=20
     return history
 LinearClassifier.train = train
 '''
-PREDICT_ARGMIN = '''
-def predict(self, X):
-    return np.argmin(X.dot(self.W), axis=1)
-LinearClassifier.predict = predict
-'''
+PREDICT_ARGMIN = svm.PREDICT_ARGMIN   # the instructor's mistake library holds the same source
 PREDICT_FLOAT_SCORES = '''
 def predict(self, X):
     return np.max(X.dot(self.W), axis=1)                      # scores, not labels
@@ -172,15 +144,7 @@ SOFTMAX_NAIVE_SUMMED = SOFTMAX_NAIVE_UNSHIFTED.replace(
     "scores = X[i].dot(W)\n", "scores = X[i].dot(W)\n        scores = scores - scores.max()\n").replace(
     "return loss / X.shape[0] + 0.5 * reg * np.sum(W * W), dW / X.shape[0] + reg * W",
     "return loss + 0.5 * reg * np.sum(W * W), dW + reg * W")
-SOFTMAX_VEC_UNSHIFTED = '''
-def softmax_loss_vectorized(W, X, y, reg):
-    n = X.shape[0]
-    p = np.exp(X.dot(W))
-    p /= p.sum(axis=1, keepdims=True)
-    loss = -np.log(p[np.arange(n), y]).mean() + 0.5 * reg * np.sum(W * W)
-    p[np.arange(n), y] -= 1
-    return loss, X.T.dot(p) / n + reg * W
-'''
+SOFTMAX_VEC_UNSHIFTED = softmax.VEC_UNSHIFTED   # the instructor's mistake library holds the same source
 SOFTMAX_VEC_FULL_REG = '''
 def softmax_loss_vectorized(W, X, y, reg):
     n = X.shape[0]
